@@ -1,0 +1,22 @@
+# thingsdb_add_test(NAME SOURCES a_test.cc ... LIBS lib ...)
+# Builds one GoogleTest executable and registers it with CTest.
+if(THINGSDB_BUILD_TESTS)
+  enable_testing()
+  find_package(GTest REQUIRED)
+endif()
+
+function(thingsdb_add_test name)
+  if(NOT THINGSDB_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main GTest::gmock Threads::Threads)
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  add_test(NAME ${name} COMMAND ${name} --gtest_brief=1)
+  set_tests_properties(${name} PROPERTIES
+    ENVIRONMENT "THINGSDB_SOURCE_DIR=${PROJECT_SOURCE_DIR};THINGSDB_BINARY_DIR=${PROJECT_BINARY_DIR}")
+  if(ARG_TIMEOUT)
+    set_tests_properties(${name} PROPERTIES TIMEOUT ${ARG_TIMEOUT})
+  endif()
+endfunction()
