@@ -1,0 +1,225 @@
+// Relationships and graph walks (HotStore, part 2 of 3).
+#include <deque>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "hot/hot_store.h"
+#include "hot/store_internal.h"
+
+namespace thingsdb::hot {
+
+using sqlite::Database;
+using sqlite::Statement;
+
+namespace {
+
+Relationship ReadRelationshipRow(const Statement& stmt, int first_col) {
+  Relationship rel;
+  rel.id = stmt.ColumnText(first_col);
+  rel.from_id = stmt.ColumnText(first_col + 1);
+  rel.to_id = stmt.ColumnText(first_col + 2);
+  rel.type = stmt.ColumnText(first_col + 3);
+  if (!stmt.IsNull(first_col + 4)) rel.data = std::string(stmt.ColumnText(first_col + 4));
+  rel.created_at = stmt.ColumnInt(first_col + 5);
+  return rel;
+}
+
+// Neighbour queries, by direction and whether a type filter is given. The forms name the
+// columns of idx_rel_unique (from_id, to_id, type) / idx_rel_to (to_id, type) so they are
+// answered from an index alone.
+const char* NeighbourSql(bool outgoing, bool typed) {
+  if (outgoing) {
+    return typed ? "SELECT to_id FROM relationships WHERE from_id = ?1 AND type = ?2"
+                 : "SELECT to_id FROM relationships WHERE from_id = ?1";
+  }
+  return typed ? "SELECT from_id FROM relationships WHERE to_id = ?1 AND type = ?2"
+               : "SELECT from_id FROM relationships WHERE to_id = ?1";
+}
+
+// Calls visit(neighbour_id) for each neighbour of `id` along `direction`.
+template <typename Visit>
+Status ForEachNeighbour(Database& db, std::string_view id, Direction direction,
+                        const std::optional<std::string>& type, Visit&& visit) {
+  for (bool outgoing : {true, false}) {
+    if (outgoing && direction == Direction::kIn) continue;
+    if (!outgoing && direction == Direction::kOut) continue;
+    ASSIGN_OR_RETURN(Statement stmt, db.Cached(NeighbourSql(outgoing, type.has_value())));
+    stmt.BindTextStatic(1, id);
+    if (type) stmt.BindTextStatic(2, *type);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      if (!visit(stmt.ColumnText(0))) break;
+    }
+  }
+  return Status::OK();
+}
+
+Status CheckExists(Database& db, std::string_view id, std::string_view role) {
+  ASSIGN_OR_RETURN(Statement stmt, db.Cached("SELECT 1 FROM things WHERE id = ?1"));
+  stmt.BindTextStatic(1, id);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return Status::NotFound(fmt::format("{} thing '{}' does not exist", role, id));
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<Relationship> HotStore::InsertRelationship(const NewRelationship& rel, int64_t now) {
+  RETURN_IF_ERROR(CheckExists(*writer_, rel.from_id, "from"));
+  RETURN_IF_ERROR(CheckExists(*writer_, rel.to_id, "to"));
+  ASSIGN_OR_RETURN(Statement stmt,
+                   writer_->Cached("INSERT INTO relationships(id, from_id, to_id, type, data, "
+                                   "created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"));
+  Relationship out{ids_.Next(), rel.from_id, rel.to_id, rel.type, rel.data, now};
+  stmt.BindTextStatic(1, out.id).BindTextStatic(2, out.from_id).BindTextStatic(3, out.to_id);
+  stmt.BindTextStatic(4, out.type).BindInt(6, now);
+  if (out.data) {
+    stmt.BindTextStatic(5, *out.data);
+  } else {
+    stmt.BindNull(5);
+  }
+  auto done = stmt.Step();
+  if (!done.ok()) {
+    if (done.status().IsConflict()) {
+      return Status::Conflict(fmt::format("relationship '{}' -[{}]-> '{}' already exists",
+                                          rel.from_id, rel.type, rel.to_id));
+    }
+    return done.status();
+  }
+  return out;
+}
+
+Result<Relationship> HotStore::Relate(const NewRelationship& rel) {
+  RETURN_IF_ERROR(ValidateNewRelationship(rel, options_.limits));
+  std::lock_guard<std::mutex> lock(write_mu_);
+  RETURN_IF_ERROR(CheckNamespaceSize(128));
+  return InsertRelationship(rel, clock_->NowMs());
+}
+
+Status HotStore::Unrelate(std::string_view from_id, std::string_view type,
+                          std::string_view to_id) {
+  RETURN_IF_ERROR(ValidateName(from_id, "fromId", options_.limits.max_id_bytes));
+  RETURN_IF_ERROR(ValidateName(to_id, "toId", options_.limits.max_id_bytes));
+  RETURN_IF_ERROR(ValidateName(type, "relationship type", options_.limits.max_type_bytes));
+  std::lock_guard<std::mutex> lock(write_mu_);
+  ASSIGN_OR_RETURN(Statement stmt, writer_->Cached("DELETE FROM relationships WHERE from_id = ?1 "
+                                                   "AND to_id = ?2 AND type = ?3"));
+  stmt.BindTextStatic(1, from_id).BindTextStatic(2, to_id).BindTextStatic(3, type);
+  RETURN_IF_ERROR(stmt.Run());
+  if (writer_->Changes() == 0) {
+    return Status::NotFound(
+        fmt::format("relationship '{}' -[{}]-> '{}' does not exist", from_id, type, to_id));
+  }
+  return Status::OK();
+}
+
+Result<std::vector<RelatedThing>> HotStore::Related(std::string_view id,
+                                                    const RelatedOptions& options) {
+  RETURN_IF_ERROR(ValidateName(id, "id", options_.limits.max_id_bytes));
+  ASSIGN_OR_RETURN(ReaderLease reader, AcquireReader());
+  std::vector<RelatedThing> out;
+  for (bool outgoing : {true, false}) {
+    if (outgoing && options.direction == Direction::kIn) continue;
+    if (!outgoing && options.direction == Direction::kOut) continue;
+    std::string sql = fmt::format(
+        "SELECT r.id, r.from_id, r.to_id, r.type, r.data, r.created_at, "
+        "t.id, t.type, t.data, t.embedding, t.created_at, t.updated_at "
+        "FROM relationships r JOIN things t ON t.id = r.{} WHERE r.{} = ?1{} LIMIT ?3",
+        outgoing ? "to_id" : "from_id", outgoing ? "from_id" : "to_id",
+        options.type ? " AND r.type = ?2" : "");
+    ASSIGN_OR_RETURN(Statement stmt, reader->Prepare(sql));
+    stmt.BindTextStatic(1, id).BindInt(3, options.limit - static_cast<int64_t>(out.size()));
+    if (options.type) stmt.BindTextStatic(2, *options.type);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      out.push_back({ReadRelationshipRow(stmt, 0), ReadThingRow(stmt, 6)});
+    }
+  }
+  return out;
+}
+
+Result<std::vector<TraverseHit>> HotStore::Traverse(std::string_view id,
+                                                    const TraverseOptions& options) {
+  RETURN_IF_ERROR(ValidateName(id, "id", options_.limits.max_id_bytes));
+  if (options.depth < 1) return Status::InvalidArgument("depth must be at least 1");
+  ASSIGN_OR_RETURN(ReaderLease reader, AcquireReader());
+  std::unordered_set<std::string> seen{std::string(id)};
+  std::vector<TraverseHit> hits;
+  std::vector<std::string> frontier{std::string(id)};
+  for (int depth = 1; depth <= options.depth && !frontier.empty(); ++depth) {
+    std::vector<std::string> next;
+    for (const std::string& parent : frontier) {
+      bool full = false;
+      RETURN_IF_ERROR(ForEachNeighbour(
+          *reader, parent, options.direction, options.type, [&](std::string_view neighbour) {
+            if (!seen.emplace(neighbour).second) return true;
+            hits.push_back({std::string(neighbour), depth, parent});
+            next.emplace_back(neighbour);
+            full = static_cast<int64_t>(hits.size()) >= options.limit;
+            return !full;
+          }));
+      if (full) return hits;
+    }
+    frontier = std::move(next);
+  }
+  return hits;
+}
+
+Result<std::vector<std::string>> HotStore::ShortestPath(std::string_view from_id,
+                                                        std::string_view to_id,
+                                                        const PathOptions& options) {
+  RETURN_IF_ERROR(ValidateName(from_id, "from", options_.limits.max_id_bytes));
+  RETURN_IF_ERROR(ValidateName(to_id, "to", options_.limits.max_id_bytes));
+  ASSIGN_OR_RETURN(ReaderLease reader, AcquireReader());
+  RETURN_IF_ERROR(CheckExists(*reader, from_id, "from"));
+  RETURN_IF_ERROR(CheckExists(*reader, to_id, "to"));
+  if (from_id == to_id) return std::vector<std::string>{std::string(from_id)};
+  // Bidirectional breadth-first search: expand the smaller frontier each round.
+  Direction backward = options.direction == Direction::kOut  ? Direction::kIn
+                       : options.direction == Direction::kIn ? Direction::kOut
+                                                             : Direction::kBoth;
+  std::unordered_map<std::string, std::string> parent_fwd{{std::string(from_id), ""}};
+  std::unordered_map<std::string, std::string> parent_bwd{{std::string(to_id), ""}};
+  std::vector<std::string> frontier_fwd{std::string(from_id)};
+  std::vector<std::string> frontier_bwd{std::string(to_id)};
+  std::string meet;
+  for (int hops = 0; hops < options.max_depth && meet.empty(); ++hops) {
+    bool forward = frontier_fwd.size() <= frontier_bwd.size();
+    auto& frontier = forward ? frontier_fwd : frontier_bwd;
+    auto& parents = forward ? parent_fwd : parent_bwd;
+    auto& other = forward ? parent_bwd : parent_fwd;
+    std::vector<std::string> next;
+    for (const std::string& node : frontier) {
+      RETURN_IF_ERROR(ForEachNeighbour(*reader, node, forward ? options.direction : backward,
+                                       options.type, [&](std::string_view n) {
+                                         if (!parents.emplace(n, node).second) return true;
+                                         if (other.count(std::string(n))) {
+                                           meet = n;
+                                           return false;
+                                         }
+                                         next.emplace_back(n);
+                                         return true;
+                                       }));
+      if (!meet.empty()) break;
+    }
+    if (next.empty() && meet.empty()) break;
+    frontier = std::move(next);
+  }
+  if (meet.empty()) {
+    return Status::NotFound(fmt::format("no path from '{}' to '{}' within {} hops", from_id, to_id,
+                                        options.max_depth));
+  }
+  std::vector<std::string> path;
+  for (std::string node = meet; !node.empty(); node = parent_fwd[node]) path.push_back(node);
+  std::reverse(path.begin(), path.end());
+  for (std::string node = parent_bwd[meet]; !node.empty(); node = parent_bwd[node]) {
+    path.push_back(node);
+  }
+  return path;
+}
+
+}  // namespace thingsdb::hot

@@ -1,0 +1,191 @@
+// HotStore: one namespace's SQLite database — the seed's schema, CRUD, relationships,
+// traversal, JSON queries and indexes, stats. One writer connection (writes serialized by
+// a mutex, one transaction per batch, WAL) and a pool of read-only connections that never
+// block it. Thread-safe. Every write is validated before anything is written; a failed
+// batch leaves nothing behind.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/id.h"
+#include "core/status.h"
+#include "hot/limits.h"
+#include "hot/query.h"
+#include "hot/thing.h"
+
+namespace thingsdb::sqlite {
+class Database;
+}
+
+namespace thingsdb::hot {
+
+struct HotOptions {
+  HotLimits limits;
+  int page_size = 16384;        // bytes; takes effect when the database is created
+  int64_t cache_size_kib = 16000;
+  bool synchronous_full = false;  // NORMAL by default (WAL: durable at checkpoints)
+  int read_connections = 4;       // at most this many idle readers are kept
+  MonotonicClock* clock = nullptr;  // default: the system clock, made monotonic
+};
+
+// One write of a batch: a thing or a relationship.
+struct BatchItem {
+  std::variant<NewThing, NewRelationship> op;
+};
+
+struct RelatedOptions {
+  std::optional<std::string> type;
+  Direction direction = Direction::kOut;
+  int64_t limit = 1000;
+};
+
+struct RelatedThing {
+  Relationship relationship;
+  Thing thing;  // the thing at the other end
+};
+
+struct TraverseOptions {
+  std::optional<std::string> type;
+  Direction direction = Direction::kOut;
+  int depth = 3;
+  int64_t limit = 100000;  // stop after this many things
+};
+
+struct TraverseHit {
+  std::string id;
+  int depth = 0;
+  std::string parent;  // the thing it was reached from
+};
+
+struct PathOptions {
+  std::optional<std::string> type;
+  Direction direction = Direction::kOut;
+  int max_depth = 6;
+};
+
+struct TypeCount {
+  std::string type;
+  int64_t count = 0;
+};
+
+struct JsonIndexInfo {
+  std::string path;
+  std::string index_name;
+  int64_t created_at = 0;
+};
+
+struct Stats {
+  int64_t things = 0;
+  int64_t relationships = 0;
+  std::vector<TypeCount> things_by_type;
+  int64_t page_size = 0;
+  int64_t page_count = 0;
+  int64_t freelist_count = 0;
+  int64_t database_bytes = 0;  // page_size * page_count
+  int64_t wal_bytes = 0;
+  double bytes_per_thing = 0;
+  int64_t max_namespace_bytes = 0;
+  int64_t projected_capacity = 0;  // things that fit in max_namespace_bytes at bytes_per_thing
+  std::vector<JsonIndexInfo> indexes;
+};
+
+class HotStore {
+ public:
+  static Result<std::unique_ptr<HotStore>> Open(const std::string& path, HotOptions options = {});
+  ~HotStore();
+  HotStore(const HotStore&) = delete;
+  HotStore& operator=(const HotStore&) = delete;
+
+  // Things.
+  Result<Thing> Put(const NewThing& thing);
+  Result<Thing> Get(std::string_view id);
+  // Replaces data (merge=false) or applies it as an RFC 7396 JSON merge patch (merge=true).
+  Result<Thing> Update(std::string_view id, std::string_view data, bool merge,
+                       std::optional<std::vector<float>> embedding = std::nullopt);
+  // Deletes the thing and, by cascade, its relationships. NotFound when absent.
+  Status Delete(std::string_view id);
+
+  // Relationships. A duplicate (from, type, to) is Conflict; a missing end is NotFound.
+  Result<Relationship> Relate(const NewRelationship& rel);
+  Status Unrelate(std::string_view from_id, std::string_view type, std::string_view to_id);
+  Result<std::vector<RelatedThing>> Related(std::string_view id, const RelatedOptions& options);
+  // Breadth-first from `id` (not included), each thing once, nearest first.
+  Result<std::vector<TraverseHit>> Traverse(std::string_view id, const TraverseOptions& options);
+  // A shortest path from → to as the ids along it (both ends included); NotFound if none
+  // within max_depth hops.
+  Result<std::vector<std::string>> ShortestPath(std::string_view from_id, std::string_view to_id,
+                                                const PathOptions& options);
+
+  // Writes every item in one transaction; on error nothing is written and the message says
+  // which item ("item 3: …"). Returns the ids of the things and relationships written.
+  Result<std::vector<std::string>> WriteBatch(const std::vector<BatchItem>& items);
+
+  // Queries.
+  Result<FindPage> Find(const FindQuery& query);
+  // Read-only SQL with bound parameters; a statement that writes is refused.
+  Result<QueryResult> Query(std::string_view sql, const std::vector<SqlValue>& params);
+  // EXPLAIN QUERY PLAN of a read-only statement, one line per step.
+  Result<std::vector<std::string>> ExplainQueryPlan(std::string_view sql);
+
+  // JSON indexes: an expression index on json_extract(data, PATH).
+  Result<JsonIndexInfo> AddIndex(std::string_view path);
+  Status DropIndex(std::string_view path);
+  Result<std::vector<JsonIndexInfo>> ListIndexes();
+
+  Result<Stats> GetStats();
+  // ANALYZE, PRAGMA optimize, incremental vacuum and a WAL checkpoint.
+  Status Optimize();
+
+  const std::string& path() const { return path_; }
+  const HotOptions& options() const { return options_; }
+
+ private:
+  // A read connection borrowed from the pool; returned when the lease goes away.
+  class ReaderLease {
+   public:
+    ReaderLease(HotStore* store, std::unique_ptr<sqlite::Database> db);
+    ReaderLease(ReaderLease&& other) noexcept;
+    ReaderLease& operator=(ReaderLease&&) = delete;
+    ~ReaderLease();
+    sqlite::Database& operator*() { return *db_; }
+    sqlite::Database* operator->() { return db_.get(); }
+
+   private:
+    HotStore* store_;
+    std::unique_ptr<sqlite::Database> db_;
+  };
+
+  HotStore(std::string path, HotOptions options);
+  Status Init();
+  Result<ReaderLease> AcquireReader();
+  void ReleaseReader(std::unique_ptr<sqlite::Database> db);
+  Result<std::unique_ptr<sqlite::Database>> OpenReader();
+
+  // Writer-side pieces; the caller holds write_mu_ and an open transaction.
+  Status CheckNamespaceSize(int64_t incoming_bytes);
+  Result<std::string> InsertThing(const NewThing& thing, int64_t now);
+  Result<Relationship> InsertRelationship(const NewRelationship& rel, int64_t now);
+  Result<Thing> GetOn(sqlite::Database& db, std::string_view id);
+
+  std::string path_;
+  HotOptions options_;
+  std::unique_ptr<MonotonicClock> own_clock_;
+  MonotonicClock* clock_;
+  IdGenerator ids_;
+
+  std::mutex write_mu_;
+  std::unique_ptr<sqlite::Database> writer_;
+
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<sqlite::Database>> readers_;
+};
+
+}  // namespace thingsdb::hot
