@@ -1,0 +1,61 @@
+#include "sqlite/database.h"
+
+#include <gtest/gtest.h>
+
+namespace thingsdb::sqlite {
+namespace {
+
+TEST(DatabaseTest, PrepareBindStepAndCache) {
+  auto db = Database::Open(":memory:");
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->Exec("CREATE TABLE t(a INTEGER, b TEXT, c BLOB, d REAL)").ok());
+  for (int round = 0; round < 3; ++round) {
+    auto stmt = (*db)->Cached("INSERT INTO t VALUES(?,?,?,?)");
+    ASSERT_TRUE(stmt.ok());
+    stmt->BindInt(1, round).BindText(2, "x").BindBlob(3, std::string("\0\1", 2)).BindDouble(4, 0.5);
+    ASSERT_TRUE(stmt->Run().ok());
+  }
+  EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM t"), 3);
+  auto sel = (*db)->Prepare("SELECT a, b, c, d FROM t ORDER BY a DESC");
+  ASSERT_TRUE(sel.ok());
+  ASSERT_TRUE(*sel->Step());
+  EXPECT_EQ(sel->ColumnInt(0), 2);
+  EXPECT_EQ(sel->ColumnText(1), "x");
+  EXPECT_EQ(sel->ColumnBlob(2), std::string("\0\1", 2));
+  EXPECT_EQ(sel->ColumnDouble(3), 0.5);
+  EXPECT_TRUE(sel->ReadOnly());
+}
+
+TEST(DatabaseTest, ErrorsMapToStatusCodes) {
+  auto db = Database::Open(":memory:");
+  ASSERT_TRUE(db.ok());
+  EXPECT_TRUE((*db)->Prepare("SELEC nonsense").status().IsInvalidArgument());
+  EXPECT_TRUE((*db)->Prepare("SELECT 1; SELECT 2").status().IsInvalidArgument());
+  ASSERT_TRUE((*db)->Exec("CREATE TABLE u(a PRIMARY KEY)").ok());
+  ASSERT_TRUE((*db)->Exec("INSERT INTO u VALUES(1)").ok());
+  auto stmt = (*db)->Prepare("INSERT INTO u VALUES(1)");
+  ASSERT_TRUE(stmt.ok());
+  EXPECT_TRUE(stmt->Step().status().IsConflict());
+  EXPECT_FALSE(Database::Open("/nonexistent/dir/x.db").ok());
+}
+
+TEST(TransactionTest, RollsBackUnlessCommitted) {
+  auto db = Database::Open(":memory:");
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->Exec("CREATE TABLE t(a)").ok());
+  {
+    auto txn = Transaction::Begin(**db);
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE((*db)->Exec("INSERT INTO t VALUES(1)").ok());
+  }
+  EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM t"), 0);
+  {
+    auto txn = Transaction::Begin(**db);
+    ASSERT_TRUE((*db)->Exec("INSERT INTO t VALUES(1)").ok());
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM t"), 1);
+}
+
+}  // namespace
+}  // namespace thingsdb::sqlite
