@@ -1,0 +1,217 @@
+// Runs the thingsdb binary: every ```console example in the top-level README (in order, in
+// one fresh data directory, `...` in an expected line matching any text), exit codes and
+// error lines, --help on every verb, and an import/export round trip.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "hot/testing/temp_dir.h"
+
+namespace thingsdb {
+namespace {
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr, interleaved
+};
+
+RunResult RunShell(const std::string& command, const std::string& cwd, const std::string& data) {
+  std::string full = "cd '" + cwd + "' && THINGSDB_DATA='" + data + "' " + command + " 2>&1";
+  RunResult result;
+  FILE* pipe = popen(full.c_str(), "r");
+  if (!pipe) return result;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) result.output.append(buf.data(), n);
+  int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::string Bin() { return THINGSDB_BINARY; }
+
+// Replaces a leading "thingsdb " and any "| thingsdb " with the binary's path.
+std::string WithBinary(std::string command) {
+  if (command.rfind("thingsdb ", 0) == 0) command = Bin() + command.substr(8);
+  for (size_t pos; (pos = command.find("| thingsdb ")) != std::string::npos;) {
+    command = command.substr(0, pos + 2) + Bin() + command.substr(pos + 10);
+  }
+  return command;
+}
+
+// `expected` may hold "..." standing for any run of characters.
+bool LineMatches(const std::string& expected, const std::string& actual) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t pos; (pos = expected.find("...", start)) != std::string::npos; start = pos + 3) {
+    parts.push_back(expected.substr(start, pos - start));
+  }
+  parts.push_back(expected.substr(start));
+  if (parts.size() == 1) return expected == actual;
+  if (actual.rfind(parts.front(), 0) != 0) return false;
+  size_t cursor = parts.front().size();
+  for (size_t idx = 1; idx + 1 < parts.size(); ++idx) {
+    size_t found = actual.find(parts[idx], cursor);
+    if (found == std::string::npos) return false;
+    cursor = found + parts[idx].size();
+  }
+  const std::string& last = parts.back();
+  return actual.size() >= cursor + last.size() &&
+         actual.compare(actual.size() - last.size(), last.size(), last) == 0;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+struct Example {
+  std::string command;
+  std::vector<std::string> expected;
+  int readme_line = 0;
+};
+
+std::vector<Example> ReadmeExamples() {
+  std::ifstream in(std::string(std::getenv("THINGSDB_SOURCE_DIR")) + "/README.md");
+  std::vector<Example> examples;
+  bool in_console = false;
+  int line_no = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    if (line.rfind("```", 0) == 0) {
+      in_console = !in_console && line == "```console";
+      continue;
+    }
+    if (!in_console) continue;
+    if (line.rfind("$ ", 0) == 0) {
+      examples.push_back({line.substr(2), {}, line_no});
+    } else if (!examples.empty()) {
+      examples.back().expected.push_back(line);
+    }
+  }
+  return examples;
+}
+
+TEST(CliTest, ReadmeExamplesProduceTheirDocumentedOutput) {
+  testing::TempDir dir;
+  auto examples = ReadmeExamples();
+  ASSERT_GE(examples.size(), 20u) << "README examples not found";
+  for (const Example& example : examples) {
+    RunResult run = RunShell(WithBinary(example.command), dir.path(), dir.File("data"));
+    auto actual = Lines(run.output);
+    ASSERT_EQ(actual.size(), example.expected.size())
+        << "README line " << example.readme_line << ": " << example.command << "\n"
+        << run.output;
+    for (size_t idx = 0; idx < actual.size(); ++idx) {
+      EXPECT_TRUE(LineMatches(example.expected[idx], actual[idx]))
+          << "README line " << example.readme_line << ": " << example.command
+          << "\nexpected: " << example.expected[idx] << "\nactual:   " << actual[idx];
+    }
+  }
+}
+
+TEST(CliTest, LineMatcherHonoursWildcards) {
+  EXPECT_TRUE(LineMatches("{\"a\":...,\"b\":...}", "{\"a\":12,\"b\":3}"));
+  EXPECT_FALSE(LineMatches("{\"a\":...,\"b\":...}", "{\"a\":12,\"c\":3}"));
+  EXPECT_TRUE(LineMatches("abc", "abc"));
+  EXPECT_FALSE(LineMatches("abc", "abcd"));
+}
+
+TEST(CliTest, ErrorsAreOneLineOnStderrWithExitCode1) {
+  testing::TempDir dir;
+  struct Case {
+    std::string args;
+    std::string message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"get missing", "thingsdb get: NotFound: thing 'missing' does not exist"},
+           {"put user '{bad'", "thingsdb put: InvalidArgument: data is not valid JSON: "},
+           {"put user '[1]'", "thingsdb put: InvalidArgument: data must be a JSON object"},
+           {"put '' '{}'", "thingsdb put: InvalidArgument: type is empty"},
+           {"put user '{}' --embedding '[1,\"x\"]'", "thingsdb put: InvalidArgument: --embedding"},
+           {"--ns ../etc get x", "thingsdb get: InvalidArgument: namespace '../etc' may hold"},
+           {"find --where 'age > 3'", "thingsdb find: InvalidArgument: condition 'age > 3'"},
+           {"related x --direction sideways", "thingsdb related: InvalidArgument: direction"},
+           {"import /nonexistent.ndjson", "thingsdb import: NotFound: cannot open"},
+       }) {
+    RunResult run = RunShell(Bin() + " " + c.args, dir.path(), dir.File("data"));
+    EXPECT_EQ(run.exit_code, 1) << c.args << "\n" << run.output;
+    auto lines = Lines(run.output);
+    ASSERT_EQ(lines.size(), 1u) << c.args << "\n" << run.output;
+    EXPECT_EQ(lines[0].rfind(c.message, 0), 0u) << c.args << "\n" << run.output;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/etc"));
+}
+
+TEST(CliTest, EveryVerbHasHelp) {
+  testing::TempDir dir;
+  for (const char* verb : {"put", "get", "update", "delete", "relate", "unrelate", "related",
+                           "traverse", "path", "find", "sql", "import", "export", "index add",
+                           "index drop", "index list", "stats", "optimize", "demo"}) {
+    RunResult run = RunShell(Bin() + " " + verb + " --help", dir.path(), dir.File("data"));
+    EXPECT_EQ(run.exit_code, 0) << verb;
+    EXPECT_NE(run.output.find("--data"), std::string::npos) << verb << "\n" << run.output;
+    EXPECT_NE(run.output.find("--ns"), std::string::npos) << verb;
+  }
+}
+
+TEST(CliTest, ImportIsAllOrNothingPerBatchAndExportRoundTrips) {
+  testing::TempDir dir;
+  {
+    std::ofstream out(dir.File("in.ndjson"));
+    for (int idx = 0; idx < 25; ++idx) {
+      out << "{\"id\":\"t" << idx << "\",\"type\":\"item\",\"data\":{\"n\":" << idx
+          << "},\"embedding\":[" << idx << ".5]}\n";
+    }
+    out << "\n{\"fromId\":\"t1\",\"toId\":\"t2\",\"type\":\"next\",\"data\":{\"w\":1}}\n";
+  }
+  RunResult run = RunShell(Bin() + " import in.ndjson --batch 10", dir.path(), dir.File("data"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(run.output.rfind("{\"things\":25,\"relationships\":1,", 0), 0u) << run.output;
+  run = RunShell(Bin() + " export --out out.ndjson", dir.path(), dir.File("data"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  run = RunShell(Bin() + " --ns copy import out.ndjson --quiet", dir.path(), dir.File("data"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  RunResult a = RunShell(Bin() + " export", dir.path(), dir.File("data"));
+  RunResult b = RunShell(Bin() + " --ns copy export", dir.path(), dir.File("data"));
+  EXPECT_EQ(a.output, b.output);
+  EXPECT_EQ(Lines(a.output).size(), 26u);
+
+  {  // the third batch holds a duplicate id at line 23: batches 1 and 2 land, 3 does not
+    std::ofstream out(dir.File("bad.ndjson"));
+    for (int idx = 0; idx < 30; ++idx) {
+      out << "{\"id\":\"" << (idx == 22 ? std::string("b0") : "b" + std::to_string(idx))
+          << "\",\"type\":\"x\",\"data\":{}}\n";
+    }
+  }
+  run = RunShell(Bin() + " --ns bad import bad.ndjson --batch 10", dir.path(), dir.File("data"));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.output.find("line 23: thing 'b0' already exists"), std::string::npos) << run.output;
+  run = RunShell(Bin() + " --ns bad sql 'SELECT count(*) AS n FROM things'", dir.path(),
+                 dir.File("data"));
+  EXPECT_EQ(run.output, "{\"n\":20}\n");
+  std::ofstream(dir.File("typo.ndjson")) << "{\"type\":\"x\",\"dta\":{}}\n";
+  run = RunShell(Bin() + " import typo.ndjson", dir.path(), dir.File("data"));
+  EXPECT_NE(run.output.find("line 1: unknown field \"dta\" in a thing"), std::string::npos)
+      << run.output;
+}
+
+TEST(CliTest, DemoRunsAndIsRepeatable) {
+  testing::TempDir dir;
+  for (int round = 0; round < 2; ++round) {
+    RunResult run = RunShell(Bin() + " demo", dir.path(), dir.File("data"));
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_NE(run.output.find("USING INDEX idx_json_email"), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find("4000 things, 13000 relationships"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace thingsdb

@@ -1,0 +1,172 @@
+// Verbs that query and administer a namespace: find, sql, index, stats, optimize.
+#include <fmt/format.h>
+
+#include "cli/context.h"
+#include "core/json.h"
+
+namespace thingsdb::cli {
+namespace {
+
+// A --param: a JSON scalar when it parses as one ("5", "true", "\"x\""), else the text itself.
+hot::SqlValue ParseParam(const std::string& text) {
+  auto value = hot::SqlValueFromJson(text, "--param");
+  if (value.ok()) return *value;
+  return hot::SqlValue{text};
+}
+
+std::string RowJson(const std::vector<std::string>& columns, const std::vector<hot::SqlValue>& row) {
+  std::string out = "{";
+  for (size_t col = 0; col < columns.size(); ++col) {
+    if (col) out += ",";
+    AppendJsonString(out, columns[col]);
+    out += ":";
+    hot::AppendSqlValueJson(out, row[col]);
+  }
+  return out + "}";
+}
+
+std::string StatsJson(const hot::Stats& stats) {
+  std::string by_type = "{";
+  for (size_t idx = 0; idx < stats.things_by_type.size(); ++idx) {
+    if (idx) by_type += ",";
+    by_type += fmt::format("{}:{}", JsonString(stats.things_by_type[idx].type),
+                           stats.things_by_type[idx].count);
+  }
+  by_type += "}";
+  std::string indexes = "[";
+  for (size_t idx = 0; idx < stats.indexes.size(); ++idx) {
+    if (idx) indexes += ",";
+    indexes += fmt::format("{{\"path\":{},\"index\":{}}}", JsonString(stats.indexes[idx].path),
+                           JsonString(stats.indexes[idx].index_name));
+  }
+  indexes += "]";
+  return fmt::format(
+      "{{\"things\":{},\"relationships\":{},\"thingsByType\":{},\"pageSize\":{},"
+      "\"pageCount\":{},\"freelistCount\":{},\"databaseBytes\":{},\"walBytes\":{},"
+      "\"bytesPerThing\":{:.1f},\"maxNamespaceBytes\":{},\"projectedCapacity\":{},"
+      "\"indexes\":{}}}",
+      stats.things, stats.relationships, by_type, stats.page_size, stats.page_count,
+      stats.freelist_count, stats.database_bytes, stats.wal_bytes, stats.bytes_per_thing,
+      stats.max_namespace_bytes, stats.projected_capacity, indexes);
+}
+
+struct FindArgs {
+  std::string type, order, cursor;
+  std::vector<std::string> where;
+  int64_t limit = 100;
+};
+
+struct SqlArgs {
+  std::string sql;
+  std::vector<std::string> params;
+  bool explain = false;
+};
+
+}  // namespace
+
+void RegisterQueryCommands(CLI::App& app, Context& ctx) {
+  auto find = std::make_shared<FindArgs>();
+  CLI::App* cmd = AddCommand(
+      app, ctx, "find",
+      "Things by type and JSON-path conditions, as NDJSON; prints the next page's cursor "
+      "to stderr",
+      [&ctx, find] {
+        ASSIGN_OR_RETURN(auto store, ctx.OpenStore());
+        hot::FindQuery query;
+        if (!find->type.empty()) query.type = find->type;
+        for (const auto& text : find->where) {
+          ASSIGN_OR_RETURN(hot::Condition cond, hot::ParseCondition(text));
+          query.where.push_back(std::move(cond));
+        }
+        if (!find->order.empty()) {
+          std::string order = find->order;
+          size_t space = order.find(' ');
+          if (space != std::string::npos) {
+            std::string dir = order.substr(space + 1);
+            order = order.substr(0, space);
+            if (dir == "desc") {
+              query.descending = true;
+            } else if (dir != "asc") {
+              return Status::InvalidArgument(
+                  fmt::format("--order '{}': direction must be asc or desc", find->order));
+            }
+          }
+          query.order_path = order;
+        }
+        query.limit = find->limit;
+        query.cursor = find->cursor;
+        ASSIGN_OR_RETURN(hot::FindPage page, store->Find(query));
+        for (const auto& thing : page.things) PrintLine(hot::ThingJson(thing));
+        if (!page.next_cursor.empty()) fmt::print(stderr, "next: --cursor {}\n", page.next_cursor);
+        return Status::OK();
+      });
+  cmd->add_option("--type", find->type, "Only things of this type");
+  cmd->add_option("--where", find->where,
+                  "PATH OP JSON_VALUE, e.g. '$.age >= 21' (OP: = != < <= > >=); repeatable");
+  cmd->add_option("--order", find->order, "PATH [asc|desc], e.g. '$.age desc'");
+  cmd->add_option("--limit", find->limit, "Page size (default 100)");
+  cmd->add_option("--cursor", find->cursor, "Continue after a previous page");
+
+  auto sql = std::make_shared<SqlArgs>();
+  cmd = AddCommand(app, ctx, "sql", "Run read-only SQL; rows as NDJSON objects", [&ctx, sql] {
+    ASSIGN_OR_RETURN(auto store, ctx.OpenStore());
+    if (sql->explain) {
+      ASSIGN_OR_RETURN(auto plan, store->ExplainQueryPlan(sql->sql));
+      for (const auto& line : plan) PrintLine(line);
+      return Status::OK();
+    }
+    std::vector<hot::SqlValue> params;
+    for (const auto& text : sql->params) params.push_back(ParseParam(text));
+    ASSIGN_OR_RETURN(hot::QueryResult result, store->Query(sql->sql, params));
+    for (const auto& row : result.rows) PrintLine(RowJson(result.columns, row));
+    return Status::OK();
+  });
+  cmd->add_option("SQL", sql->sql, "One SELECT (or other read-only) statement")->required();
+  cmd->add_option("--param", sql->params,
+                  "Value for the next ? (a JSON scalar, else taken as text); repeatable");
+  cmd->add_flag("--explain", sql->explain, "Print the query plan instead of running it");
+
+  CLI::App* index = app.add_subcommand("index", "JSON-path indexes: add, drop, list");
+  index->require_subcommand(1);
+  auto path = std::make_shared<std::string>();
+  cmd = AddCommand(*index, ctx, "add", "Index json_extract(data, PATH)", [&ctx, path] {
+    ASSIGN_OR_RETURN(auto store, ctx.OpenStore());
+    ASSIGN_OR_RETURN(hot::JsonIndexInfo info, store->AddIndex(*path));
+    PrintLine(fmt::format("{{\"path\":{},\"index\":{}}}", JsonString(info.path),
+                          JsonString(info.index_name)));
+    return Status::OK();
+  });
+  cmd->add_option("PATH", *path, "A JSON path such as $.email")->required();
+  cmd = AddCommand(*index, ctx, "drop", "Drop the index on PATH", [&ctx, path] {
+    ASSIGN_OR_RETURN(auto store, ctx.OpenStore());
+    RETURN_IF_ERROR(store->DropIndex(*path));
+    PrintLine(fmt::format("{{\"dropped\":{}}}", JsonString(*path)));
+    return Status::OK();
+  });
+  cmd->add_option("PATH", *path)->required();
+  AddCommand(*index, ctx, "list", "List JSON indexes as NDJSON", [&ctx] {
+    ASSIGN_OR_RETURN(auto store, ctx.OpenStore());
+    ASSIGN_OR_RETURN(auto indexes, store->ListIndexes());
+    for (const auto& info : indexes) {
+      PrintLine(fmt::format("{{\"path\":{},\"index\":{}}}", JsonString(info.path),
+                            JsonString(info.index_name)));
+    }
+    return Status::OK();
+  });
+
+  AddCommand(app, ctx, "stats", "Counts, sizes, bytes per thing and projected capacity", [&ctx] {
+    ASSIGN_OR_RETURN(auto store, ctx.OpenStore());
+    ASSIGN_OR_RETURN(hot::Stats stats, store->GetStats());
+    PrintLine(StatsJson(stats));
+    return Status::OK();
+  });
+  AddCommand(app, ctx, "optimize", "ANALYZE, PRAGMA optimize, incremental vacuum, checkpoint",
+             [&ctx] {
+               ASSIGN_OR_RETURN(auto store, ctx.OpenStore());
+               RETURN_IF_ERROR(store->Optimize());
+               PrintLine("{\"optimized\":true}");
+               return Status::OK();
+             });
+}
+
+}  // namespace thingsdb::cli
