@@ -181,7 +181,7 @@ Result<Statement> Database::Prepare(std::string_view sql) {
 }
 
 Result<Statement> Database::Cached(std::string_view sql) {
-  auto it = cache_.find(std::string(sql));
+  auto it = cache_.find(sql);
   if (it != cache_.end()) return Statement(this, it->second, false);
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
