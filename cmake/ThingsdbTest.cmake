@@ -1,5 +1,7 @@
-# thingsdb_add_test(NAME SOURCES a_test.cc ... LIBS lib ...)
-# Builds one GoogleTest executable and registers it with CTest.
+# thingsdb_add_test(NAME SOURCES a_test.cc ... LIBS lib ... [ENV K=V ...] [DEFINES D=V ...]
+#                   [DEPENDS target ...] [TIMEOUT seconds])
+# Builds one GoogleTest executable and registers it with CTest; does nothing when
+# THINGSDB_BUILD_TESTS is OFF.
 if(THINGSDB_BUILD_TESTS)
   enable_testing()
   find_package(GTest REQUIRED)
@@ -9,13 +11,19 @@ function(thingsdb_add_test name)
   if(NOT THINGSDB_BUILD_TESTS)
     return()
   endif()
-  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;ENV;DEFINES;DEPENDS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main GTest::gmock Threads::Threads)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  if(ARG_DEFINES)
+    target_compile_definitions(${name} PRIVATE ${ARG_DEFINES})
+  endif()
+  if(ARG_DEPENDS)
+    add_dependencies(${name} ${ARG_DEPENDS})
+  endif()
   add_test(NAME ${name} COMMAND ${name} --gtest_brief=1)
   set_tests_properties(${name} PROPERTIES
-    ENVIRONMENT "THINGSDB_SOURCE_DIR=${PROJECT_SOURCE_DIR};THINGSDB_BINARY_DIR=${PROJECT_BINARY_DIR}")
+    ENVIRONMENT "THINGSDB_SOURCE_DIR=${PROJECT_SOURCE_DIR};THINGSDB_BINARY_DIR=${PROJECT_BINARY_DIR};${ARG_ENV}")
   if(ARG_TIMEOUT)
     set_tests_properties(${name} PROPERTIES TIMEOUT ${ARG_TIMEOUT})
   endif()
