@@ -90,6 +90,28 @@ Result<std::vector<JsonIndexInfo>> HotStore::ListIndexes() {
   return out;
 }
 
+Status HotStore::ForEachThing(const std::function<bool(const Thing&)>& visit) {
+  ASSIGN_OR_RETURN(ReaderLease reader, AcquireReader());
+  ASSIGN_OR_RETURN(Statement stmt, reader->Prepare("SELECT id, type, data, embedding, created_at, "
+                                                   "updated_at FROM things ORDER BY id"));
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row || !visit(ReadThingRow(stmt, 0))) break;
+  }
+  return Status::OK();
+}
+
+Status HotStore::ForEachRelationship(const std::function<bool(const Relationship&)>& visit) {
+  ASSIGN_OR_RETURN(ReaderLease reader, AcquireReader());
+  ASSIGN_OR_RETURN(Statement stmt, reader->Prepare("SELECT id, from_id, to_id, type, data, "
+                                                   "created_at FROM relationships ORDER BY id"));
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row || !visit(ReadRelationshipRow(stmt, 0))) break;
+  }
+  return Status::OK();
+}
+
 Result<Stats> HotStore::GetStats() {
   Stats stats;
   {

@@ -15,17 +15,6 @@ using sqlite::Statement;
 
 namespace {
 
-Relationship ReadRelationshipRow(const Statement& stmt, int first_col) {
-  Relationship rel;
-  rel.id = stmt.ColumnText(first_col);
-  rel.from_id = stmt.ColumnText(first_col + 1);
-  rel.to_id = stmt.ColumnText(first_col + 2);
-  rel.type = stmt.ColumnText(first_col + 3);
-  if (!stmt.IsNull(first_col + 4)) rel.data = std::string(stmt.ColumnText(first_col + 4));
-  rel.created_at = stmt.ColumnInt(first_col + 5);
-  return rel;
-}
-
 // Neighbour queries, by direction and whether a type filter is given. The forms name the
 // columns of idx_rel_unique (from_id, to_id, type) / idx_rel_to (to_id, type) so they are
 // answered from an index alone.

@@ -80,6 +80,17 @@ Thing ReadThingRow(const Statement& stmt, int first_col) {
   return thing;
 }
 
+Relationship ReadRelationshipRow(const Statement& stmt, int first_col) {
+  Relationship rel;
+  rel.id = stmt.ColumnText(first_col);
+  rel.from_id = stmt.ColumnText(first_col + 1);
+  rel.to_id = stmt.ColumnText(first_col + 2);
+  rel.type = stmt.ColumnText(first_col + 3);
+  if (!stmt.IsNull(first_col + 4)) rel.data = std::string(stmt.ColumnText(first_col + 4));
+  rel.created_at = stmt.ColumnInt(first_col + 5);
+  return rel;
+}
+
 HotStore::ReaderLease::ReaderLease(HotStore* store, std::unique_ptr<Database> db)
     : store_(store), db_(std::move(db)) {}
 HotStore::ReaderLease::ReaderLease(ReaderLease&& other) noexcept = default;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -139,6 +140,11 @@ class HotStore {
   Result<JsonIndexInfo> AddIndex(std::string_view path);
   Status DropIndex(std::string_view path);
   Result<std::vector<JsonIndexInfo>> ListIndexes();
+
+  // Streams every thing (ordered by id) or relationship to `visit` on a read snapshot;
+  // `visit` returns false to stop early.
+  Status ForEachThing(const std::function<bool(const Thing&)>& visit);
+  Status ForEachRelationship(const std::function<bool(const Relationship&)>& visit);
 
   Result<Stats> GetStats();
   // ANALYZE, PRAGMA optimize, incremental vacuum and a WAL checkpoint.
