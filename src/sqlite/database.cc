@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -132,7 +133,18 @@ std::string Statement::Sql() const {
   return sql ? sql : "";
 }
 
+// Process-wide settings, applied once before SQLite initializes: no memory-usage statistics
+// (they take a global mutex on every allocation).
+void ConfigureOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_initialize();
+  });
+}
+
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path, OpenOptions options) {
+  ConfigureOnce();
   sqlite3* db = nullptr;
   int flags = options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
   if (options.create && !options.read_only) flags |= SQLITE_OPEN_CREATE;
