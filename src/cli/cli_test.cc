@@ -2,7 +2,9 @@
 // one fresh data directory, `...` in an expected line matching any text), exit codes and
 // error lines, --help on every verb, and an import/export round trip.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -154,7 +156,7 @@ TEST(CliTest, EveryVerbHasHelp) {
   testing::TempDir dir;
   for (const char* verb : {"put", "get", "update", "delete", "relate", "unrelate", "related",
                            "traverse", "path", "find", "sql", "import", "export", "index add",
-                           "index drop", "index list", "stats", "optimize", "demo"}) {
+                           "index drop", "index list", "stats", "optimize", "demo", "serve"}) {
     RunResult run = RunShell(Bin() + " " + verb + " --help", dir.path(), dir.File("data"));
     EXPECT_EQ(run.exit_code, 0) << verb;
     EXPECT_NE(run.output.find("--data"), std::string::npos) << verb << "\n" << run.output;
@@ -201,6 +203,50 @@ TEST(CliTest, ImportIsAllOrNothingPerBatchAndExportRoundTrips) {
   run = RunShell(Bin() + " import typo.ndjson", dir.path(), dir.File("data"));
   EXPECT_NE(run.output.find("line 1: unknown field \"dta\" in a thing"), std::string::npos)
       << run.output;
+}
+
+// `thingsdb serve` over a real socket: listens on a free port, answers with the admin token,
+// and exits 0 on SIGTERM after draining.
+TEST(CliTest, ServeAnswersOverHttpAndStopsOnSigterm) {
+  testing::TempDir dir;
+  std::string log = dir.File("serve.log");
+  std::string cmd = "THINGSDB_DATA='" + dir.File("data") + "' " + Bin() +
+                    " serve --port 0 --token secret-token --quiet 2>'" + log + "' & echo $!";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  int pid = 0;
+  ASSERT_EQ(fscanf(pipe, "%d", &pid), 1);
+  pclose(pipe);
+  int port = 0;
+  for (int attempt = 0; attempt < 200 && port == 0; ++attempt) {
+    std::ifstream in(log);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    size_t at = text.find("\"port\":");
+    if (at != std::string::npos) port = std::atoi(text.c_str() + at + 7);
+    if (port == 0) usleep(50000);
+  }
+  ASSERT_GT(port, 0) << "serve did not report its port";
+  std::string base = "curl -s -o - -w ' %{http_code}' -H 'Authorization: Bearer secret-token' "
+                     "http://127.0.0.1:" + std::to_string(port);
+  RunResult put = RunShell(base + "/v1/namespaces/web/things -d '{\"type\":\"user\",\"id\":\"u1\","
+                           "\"data\":{\"name\":\"Ada\"}}'", dir.path(), dir.File("data"));
+  EXPECT_NE(put.output.find(" 201"), std::string::npos) << put.output;
+  RunResult get = RunShell(base + "/v1/namespaces/web/things/u1", dir.path(), dir.File("data"));
+  EXPECT_NE(get.output.find("\"name\":\"Ada\""), std::string::npos) << get.output;
+  RunResult denied = RunShell("curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:" +
+                                  std::to_string(port) + "/v1/namespaces/web/things/u1",
+                              dir.path(), dir.File("data"));
+  EXPECT_EQ(denied.output, "401");
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  bool exited = false;
+  for (int attempt = 0; attempt < 200 && !exited; ++attempt) {
+    exited = kill(pid, 0) != 0;
+    if (!exited) usleep(50000);
+  }
+  EXPECT_TRUE(exited) << "serve did not stop on SIGTERM";
+  // The write survived the shutdown.
+  RunResult after = RunShell(Bin() + " --ns web get u1", dir.path(), dir.File("data"));
+  EXPECT_NE(after.output.find("\"name\":\"Ada\""), std::string::npos) << after.output;
 }
 
 TEST(CliTest, DemoRunsAndIsRepeatable) {

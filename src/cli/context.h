@@ -39,5 +39,6 @@ void RegisterThingCommands(CLI::App& app, Context& ctx);
 void RegisterQueryCommands(CLI::App& app, Context& ctx);
 void RegisterImportExport(CLI::App& app, Context& ctx);
 void RegisterDemo(CLI::App& app, Context& ctx);
+void RegisterServe(CLI::App& app, Context& ctx);
 
 }  // namespace thingsdb::cli

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Load test of `thingsdb serve` with wrk: simple GETs, single-thing POSTs and a mixed load
+# (80% GET / 20% POST) over 100 namespaces, sampling the server's RSS once a second.
+# Usage: bench/server/run.sh [--quick] [--bin PATH] [--connections N] [--threads N]
+#   full run: 3 phases of 20 s (60 s); --quick: 10 s in all.
+# Prints one JSON line per phase (requests/s, p50/p99 ms, errors) and the RSS samples.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+bin="${THINGSDB_BIN:-$root/build/release/thingsdb}"
+quick=0
+connections=32
+server_threads=40
+namespaces=100
+things=100
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --bin) bin="$2"; shift ;;
+    --connections) connections="$2"; shift ;;
+    --threads) server_threads="$2"; shift ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [[ $quick == 1 ]]; then phase_get=4; phase_post=3; phase_mixed=3; else phase_get=20; phase_post=20; phase_mixed=20; fi
+command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+[[ -x "$bin" ]] || { echo "no server binary at $bin (build it, or pass --bin)" >&2; exit 1; }
+
+work="$(mktemp -d /tmp/thingsdb-bench-server.XXXXXX)"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+token="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+"$bin" --data "$work/data" serve --port "$port" --token "$token" --threads "$server_threads" \
+  --quiet 2>"$work/server.log" &
+pid=$!
+cleanup() { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+base="http://127.0.0.1:$port"
+for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+
+# Seed: every namespace gets things t0..t(things-1), one batch each, 4 at a time.
+seed_start=$(date +%s.%N)
+python3 -c "import json; print(json.dumps([{'id':'t%d'%i,'type':'user','data':{'name':'user %d'%i,'age':i%90}} for i in range($things)]))" \
+  > "$work/batch.json"
+seq 0 $((namespaces - 1)) | xargs -P4 -I{} curl -s -o /dev/null -w '%{http_code}\n' \
+  -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+  --data-binary "@$work/batch.json" "$base/v1/namespaces/bench-{}/things" > "$work/seed.codes"
+if [[ $(grep -c '^201$' "$work/seed.codes") != "$namespaces" ]]; then
+  echo "seeding failed: $(sort "$work/seed.codes" | uniq -c | tr '\n' ' ')" >&2; exit 1
+fi
+echo "{\"seeded_namespaces\":$namespaces,\"things_each\":$things,\"seconds\":$(echo "$(date +%s.%N) - $seed_start" | bc)}"
+
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
+rss_samples=()
+run_phase() {  # mode seconds
+  local mode=$1 seconds=$2
+  ( while kill -0 "$pid" 2>/dev/null; do rss_kb >> "$work/rss.$mode"; sleep 1; done ) &
+  local sampler=$!
+  MODE=$mode TOKEN=$token NAMESPACES=$namespaces THINGS=$things \
+    wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$here/mixed.lua" "$base" \
+    | grep '^{"mode"'
+  kill "$sampler" 2>/dev/null || true
+  wait "$sampler" 2>/dev/null || true
+  echo "{\"phase\":\"$mode\",\"rss_kb\":[$(paste -sd, "$work/rss.$mode")]}"
+}
+echo "{\"rss_kb_before\":$(rss_kb)}"
+run_phase get "$phase_get"
+run_phase post "$phase_post"
+run_phase mixed "$phase_mixed"
+echo "{\"rss_kb_after\":$(rss_kb)}"
+curl -s -H "Authorization: Bearer $token" "$base/metrics" | grep -E '^thingsdb_(open_namespaces|errors_total)' || true

@@ -1,0 +1,105 @@
+// `thingsdb serve`: the HTTP server over the data directory (docs/server.md). SIGTERM or
+// SIGINT stops accepting, drains the requests in flight and closes every namespace.
+#include <fmt/format.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <thread>
+
+#include "cli/context.h"
+#include "core/json.h"
+#include "server/server.h"
+
+namespace thingsdb::cli {
+namespace {
+
+struct ServeArgs {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string token;
+  std::string config;
+  int threads = 32;
+  size_t max_open = 256;
+  size_t max_body_bytes = 8 * 1024 * 1024;
+  bool quiet = false;
+};
+
+Status RunServe(const Context& ctx, const ServeArgs& args) {
+  server::ServerOptions options;
+  options.host = args.host;
+  options.port = args.port;
+  options.threads = args.threads;
+  options.max_body_bytes = args.max_body_bytes;
+  options.registry.data_dir = ctx.data_dir;
+  options.registry.max_open = args.max_open;
+  options.log_requests = !args.quiet;
+  options.admin_token = args.token;
+  bool generated = false;
+  if (options.admin_token.empty()) {
+    ASSIGN_OR_RETURN(options.admin_token, server::GenerateToken());
+    generated = true;
+  }
+  const std::string admin_token = options.admin_token;
+  if (!args.config.empty()) {
+    ASSIGN_OR_RETURN(options.auth_config_json, ReadInput(args.config));
+  }
+
+  // Signals go to one thread that calls Stop(); every other thread (made after this) has
+  // them blocked.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  ASSIGN_OR_RETURN(auto server, server::Server::Create(std::move(options)));
+  RETURN_IF_ERROR(server->Bind());
+  if (generated) {
+    fmt::print(stderr, "thingsdb serve: admin token (generated, shown once): {}\n", admin_token);
+  }
+  fmt::print(stderr,
+             "{{\"level\":\"info\",\"msg\":\"listening\",\"host\":{},\"port\":{},\"data\":{}}}\n",
+             JsonString(args.host), server->port(), JsonString(ctx.data_dir));
+  std::fflush(stderr);
+
+  std::atomic<bool> done{false};
+  std::thread signal_thread([&] {
+    timespec period{0, 200 * 1000 * 1000};
+    while (!done.load()) {
+      int sig = sigtimedwait(&signals, nullptr, &period);
+      if (sig == SIGINT || sig == SIGTERM) {
+        fmt::print(stderr, "{{\"level\":\"info\",\"msg\":\"shutting down\",\"signal\":{}}}\n", sig);
+        server->Stop();
+        return;
+      }
+    }
+  });
+  Status st = server->Run();
+  done = true;
+  signal_thread.join();
+  fmt::print(stderr, "{{\"level\":\"info\",\"msg\":\"stopped\"}}\n");
+  return st;
+}
+
+}  // namespace
+
+void RegisterServe(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<ServeArgs>();
+  CLI::App* cmd = AddCommand(app, ctx, "serve", "Serve every namespace over HTTP (docs/server.md)",
+                             [&ctx, args] { return RunServe(ctx, *args); });
+  cmd->add_option("--host", args->host, "Address to listen on (default 127.0.0.1)");
+  cmd->add_option("--port", args->port, "Port (default 8080; 0 picks a free one)");
+  cmd->add_option("--token", args->token,
+                  "Admin bearer token (env THINGSDB_TOKEN); generated if absent")
+      ->envname("THINGSDB_TOKEN");
+  cmd->add_option("--config", args->config, "JSON file of scoped tokens and rate limits");
+  cmd->add_option("--threads", args->threads, "Worker threads (default 32)");
+  cmd->add_option("--max-open", args->max_open, "Namespaces kept open at most (default 256)");
+  cmd->add_option("--max-body", args->max_body_bytes,
+                  "Largest request body in bytes (default 8 MiB)");
+  cmd->add_flag("--quiet", args->quiet, "No per-request log lines");
+}
+
+}  // namespace thingsdb::cli

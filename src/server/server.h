@@ -1,0 +1,101 @@
+// Server: the HTTP front of thingsdb — cpp-httplib with TCP_NODELAY, a bounded worker pool,
+// body/time limits, bearer-token auth, per-token rate limits, metrics and one-line JSON
+// request logs — over a NamespaceRegistry. Stop() is safe from any thread (a signal
+// thread): it stops accepting, lets in-flight requests finish, then closes every namespace.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "core/status.h"
+#include "server/auth.h"
+#include "server/http_api.h"
+#include "server/metrics.h"
+#include "server/namespace_registry.h"
+#include "server/rate_limiter.h"
+#include "server/router.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace thingsdb::server {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;   // 0: any free port (see Server::port())
+  int threads = 32;  // workers; a keep-alive connection holds one while it lives
+  size_t max_queued_connections = 1024;  // accepted, waiting for a worker; then accept waits
+  size_t max_body_bytes = 8 * 1024 * 1024;
+  std::chrono::milliseconds read_timeout{5000};
+  std::chrono::milliseconds write_timeout{5000};
+  int keep_alive_timeout_seconds = 2;
+  size_t keep_alive_max_requests = 10000;
+  std::string admin_token;       // required
+  std::string auth_config_json;  // tokens and rate limits (auth.h); may be empty
+  RegistryOptions registry;
+  ApiLimits api;
+  bool log_requests = false;  // one JSON line per request on log_file
+  FILE* log_file = stderr;
+};
+
+class Server {
+ public:
+  static Result<std::unique_ptr<Server>> Create(ServerOptions options);
+  ~Server();  // Stop() and wait
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds host:port. IOError when the address cannot be bound.
+  Status Bind();
+  int port() const { return port_; }
+  // Serves until Stop(); then drains and closes every namespace. Call after Bind().
+  Status Run();
+  // Bind() and Run() on a background thread; returns once the server accepts connections.
+  Status Start();
+  // Thread-safe and idempotent.
+  void Stop();
+  // Waits for the background thread of Start() (after Stop()).
+  void Wait();
+
+  NamespaceRegistry& registry() { return *registry_; }
+  Metrics& metrics() { return metrics_; }
+  int64_t in_flight() const { return in_flight_.load(); }
+  bool stopping() const { return stopping_.load(); }
+
+ private:
+  struct Reply;
+  explicit Server(ServerOptions options, Authenticator auth);
+  void Install();
+  Reply Route(const std::string& method, const std::string& path, const std::string& auth_header,
+              const std::multimap<std::string, std::string>& query, const std::string& body,
+              const std::string& content_type);
+  // Authenticates and rate-limits; on refusal fills `reply` and returns null.
+  const TokenGrant* Admit(const std::string& auth_header, Reply* reply);
+  // /healthz, /readyz, /metrics, /v1/openapi.json.
+  void AnswerBuiltin(const RouteSpec& route, Reply* reply);
+  std::string RenderMetrics();
+  void LogRequest(const std::string& rid, const std::string& method, const std::string& path,
+                  const Reply& reply, double seconds);
+
+  ServerOptions options_;
+  Authenticator auth_;
+  RateLimiter rate_limiter_;
+  Metrics metrics_;
+  std::unique_ptr<NamespaceRegistry> registry_;
+  std::unique_ptr<HttpApi> api_;
+  std::unique_ptr<httplib::Server> http_;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> run_finished_{false};
+  std::atomic<int64_t> in_flight_{0};
+  std::atomic<uint64_t> request_counter_{0};
+  std::string request_id_prefix_;
+  std::thread thread_;
+};
+
+}  // namespace thingsdb::server
