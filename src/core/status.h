@@ -85,10 +85,13 @@ class [[nodiscard]] Result {
   }
 
   bool ok() const { return std::holds_alternative<T>(storage_); }
-  const Status& status() const {
+  const Status& status() const& {
     static const Status kOk;
     return ok() ? kOk : std::get<Status>(storage_);
   }
+  // By value on a temporary, so `RETURN_IF_ERROR(F().status())` never holds a reference
+  // into a Result that is already gone.
+  Status status() && { return ok() ? Status() : std::get<Status>(std::move(storage_)); }
   T& value() & { return std::get<T>(storage_); }
   const T& value() const& { return std::get<T>(storage_); }
   T&& value() && { return std::get<T>(std::move(storage_)); }

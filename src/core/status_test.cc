@@ -37,5 +37,17 @@ TEST(StatusTest, MacrosPropagateErrors) {
   EXPECT_EQ(CheckEven(3).message(), "odd");
 }
 
+Status ForwardTemporaryStatus(int x) {
+  RETURN_IF_ERROR(Half(x).status());  // regression: once a dangling reference (ASan)
+  return Status::OK();
+}
+
+TEST(StatusTest, StatusOfATemporaryResultOutlivesIt) {
+  Status st = ForwardTemporaryStatus(3);
+  EXPECT_TRUE(st.IsInvalidArgument());
+  EXPECT_EQ(st.message(), "odd");
+  EXPECT_TRUE(ForwardTemporaryStatus(2).ok());
+}
+
 }  // namespace
 }  // namespace thingsdb
