@@ -40,5 +40,6 @@ void RegisterQueryCommands(CLI::App& app, Context& ctx);
 void RegisterImportExport(CLI::App& app, Context& ctx);
 void RegisterDemo(CLI::App& app, Context& ctx);
 void RegisterServe(CLI::App& app, Context& ctx);
+void RegisterParquetCommands(CLI::App& app, Context& ctx);
 
 }  // namespace thingsdb::cli
