@@ -13,6 +13,8 @@ using sqlite::Transaction;
 
 namespace {
 
+// The index is (json_extract(data, PATH), id): equality on the path then the id order that
+// find pages by, with no sort step.
 // "idx_json_address_city_1a2b3c4d": readable, and unique per path through a hash.
 std::string IndexNameFor(std::string_view path) {
   std::string name = "idx_json_";
@@ -47,7 +49,7 @@ Result<JsonIndexInfo> HotStore::AddIndex(std::string_view path) {
                                         existing.ColumnText(0)));
   }
   RETURN_IF_ERROR(writer_->Exec(fmt::format(
-      "CREATE INDEX {} ON things(json_extract(data, '{}'))", info.index_name, info.path)));
+      "CREATE INDEX {} ON things(json_extract(data, '{}'), id)", info.index_name, info.path)));
   ASSIGN_OR_RETURN(Statement insert,
                    writer_->Prepare("INSERT INTO thingsdb_json_indexes(path, index_name, "
                                     "created_at) VALUES(?1, ?2, ?3)"));

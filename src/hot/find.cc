@@ -173,7 +173,7 @@ Result<FindPage> HotStore::Find(const FindQuery& query) {
   if (query.order_path) RETURN_IF_ERROR(ValidateJsonPath(*query.order_path));
   ASSIGN_OR_RETURN(FindSql find, BuildFindSql(query, options_.limits));
   ASSIGN_OR_RETURN(ReaderLease reader, AcquireReader());
-  ASSIGN_OR_RETURN(Statement stmt, reader->Prepare(find.sql));
+  ASSIGN_OR_RETURN(Statement stmt, reader->Cached(find.sql));
   for (size_t idx = 0; idx < find.params.size(); ++idx) {
     Bind(stmt, static_cast<int>(idx + 1), find.params[idx]);
   }
@@ -203,7 +203,7 @@ Result<QueryResult> HotStore::Query(std::string_view sql, const std::vector<SqlV
                                              params.size(), limits.max_bound_params));
   }
   ASSIGN_OR_RETURN(ReaderLease reader, AcquireReader());
-  ASSIGN_OR_RETURN(Statement stmt, reader->Prepare(sql));
+  ASSIGN_OR_RETURN(Statement stmt, reader->Cached(sql));
   if (!stmt.ReadOnly()) {
     return Status::InvalidArgument(
         "the query path is read-only: use put, update, delete, relate or import to write");

@@ -46,6 +46,21 @@ Status ForEachNeighbour(Database& db, std::string_view id, Direction direction,
   return Status::OK();
 }
 
+// Relationships joined to the thing at the other end; constant texts, so each reader
+// connection prepares them once.
+const char* RelatedSql(bool outgoing, bool typed) {
+#define THINGSDB_RELATED_SELECT                                                             \
+  "SELECT r.id, r.from_id, r.to_id, r.type, r.data, r.created_at, t.id, t.type, t.data, " \
+  "t.embedding, t.created_at, t.updated_at FROM relationships r JOIN things t "
+  if (outgoing) {
+    return typed ? THINGSDB_RELATED_SELECT "ON t.id = r.to_id WHERE r.from_id = ?1 AND r.type = ?2 LIMIT ?3"
+                 : THINGSDB_RELATED_SELECT "ON t.id = r.to_id WHERE r.from_id = ?1 LIMIT ?3";
+  }
+  return typed ? THINGSDB_RELATED_SELECT "ON t.id = r.from_id WHERE r.to_id = ?1 AND r.type = ?2 LIMIT ?3"
+               : THINGSDB_RELATED_SELECT "ON t.id = r.from_id WHERE r.to_id = ?1 LIMIT ?3";
+#undef THINGSDB_RELATED_SELECT
+}
+
 Status CheckExists(Database& db, std::string_view id, std::string_view role) {
   ASSIGN_OR_RETURN(Statement stmt, db.Cached("SELECT 1 FROM things WHERE id = ?1"));
   stmt.BindTextStatic(1, id);
@@ -85,7 +100,9 @@ Result<Relationship> HotStore::Relate(const NewRelationship& rel) {
   RETURN_IF_ERROR(ValidateNewRelationship(rel, options_.limits));
   std::lock_guard<std::mutex> lock(write_mu_);
   RETURN_IF_ERROR(CheckNamespaceSize(128));
-  return InsertRelationship(rel, clock_->NowMs());
+  auto inserted = InsertRelationship(rel, clock_->NowMs());
+  if (inserted.ok()) graph_generation_.fetch_add(1, std::memory_order_release);
+  return inserted;
 }
 
 Status HotStore::Unrelate(std::string_view from_id, std::string_view type,
@@ -102,6 +119,7 @@ Status HotStore::Unrelate(std::string_view from_id, std::string_view type,
     return Status::NotFound(
         fmt::format("relationship '{}' -[{}]-> '{}' does not exist", from_id, type, to_id));
   }
+  graph_generation_.fetch_add(1, std::memory_order_release);
   return Status::OK();
 }
 
@@ -113,13 +131,7 @@ Result<std::vector<RelatedThing>> HotStore::Related(std::string_view id,
   for (bool outgoing : {true, false}) {
     if (outgoing && options.direction == Direction::kIn) continue;
     if (!outgoing && options.direction == Direction::kOut) continue;
-    std::string sql = fmt::format(
-        "SELECT r.id, r.from_id, r.to_id, r.type, r.data, r.created_at, "
-        "t.id, t.type, t.data, t.embedding, t.created_at, t.updated_at "
-        "FROM relationships r JOIN things t ON t.id = r.{} WHERE r.{} = ?1{} LIMIT ?3",
-        outgoing ? "to_id" : "from_id", outgoing ? "from_id" : "to_id",
-        options.type ? " AND r.type = ?2" : "");
-    ASSIGN_OR_RETURN(Statement stmt, reader->Prepare(sql));
+    ASSIGN_OR_RETURN(Statement stmt, reader->Cached(RelatedSql(outgoing, options.type.has_value())));
     stmt.BindTextStatic(1, id).BindInt(3, options.limit - static_cast<int64_t>(out.size()));
     if (options.type) stmt.BindTextStatic(2, *options.type);
     while (true) {
@@ -135,6 +147,10 @@ Result<std::vector<TraverseHit>> HotStore::Traverse(std::string_view id,
                                                     const TraverseOptions& options) {
   RETURN_IF_ERROR(ValidateName(id, "id", options_.limits.max_id_bytes));
   if (options.depth < 1) return Status::InvalidArgument("depth must be at least 1");
+  if (options.depth >= options_.graph_cache_min_depth) {
+    ASSIGN_OR_RETURN(auto graph, GetGraphCache());
+    if (graph) return TraverseCached(*graph, id, options);
+  }
   ASSIGN_OR_RETURN(ReaderLease reader, AcquireReader());
   std::unordered_set<std::string> seen{std::string(id)};
   std::vector<TraverseHit> hits;

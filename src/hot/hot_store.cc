@@ -133,7 +133,7 @@ Status HotStore::Init() {
   }
   RETURN_IF_ERROR(db.Exec(fmt::format(
       "PRAGMA synchronous = {}; PRAGMA foreign_keys = ON; PRAGMA cache_size = -{}; "
-      "PRAGMA temp_store = MEMORY",
+      "PRAGMA temp_store = MEMORY; PRAGMA analysis_limit = 1000",
       options_.synchronous_full ? "FULL" : "NORMAL", options_.cache_size_kib)));
   RETURN_IF_ERROR(ApplySchema(db));
   ASSIGN_OR_RETURN(int64_t page_size, db.QueryInt("PRAGMA page_size"));
@@ -149,8 +149,9 @@ Result<std::unique_ptr<Database>> HotStore::OpenReader() {
   sqlite::OpenOptions open;
   open.read_only = true;
   ASSIGN_OR_RETURN(auto db, Database::Open(path_, open));
-  RETURN_IF_ERROR(db->Exec(fmt::format("PRAGMA query_only = 1; PRAGMA cache_size = -{}",
-                                       options_.cache_size_kib)));
+  RETURN_IF_ERROR(db->Exec(fmt::format(
+      "PRAGMA query_only = 1; PRAGMA cache_size = -{}; PRAGMA mmap_size = {}",
+      options_.cache_size_kib, options_.reader_mmap_bytes)));
   Database::Limits limits;
   limits.sql_length = options_.limits.max_sql_bytes;
   limits.variable_number = options_.limits.max_bound_params;
@@ -260,7 +261,23 @@ Result<std::vector<std::string>> HotStore::WriteBatch(const std::vector<BatchIte
     }
   }
   RETURN_IF_ERROR(txn.Commit());
+  AfterBatch(items.size());
   return ids;
+}
+
+void HotStore::AfterBatch(size_t items) {
+  graph_generation_.fetch_add(1, std::memory_order_release);
+  // Keep planner statistics roughly current without a caller having to run Optimize():
+  // an approximate ANALYZE (analysis_limit) whenever the rows written since the last one
+  // reach the count at that time. Without statistics the planner may drive a selective
+  // JSON query from idx_things_type and scan a whole type.
+  rows_since_analyze_ += items;
+  if (rows_since_analyze_ >= 1000 && rows_since_analyze_ >= rows_at_analyze_) {
+    if (writer_->Exec("ANALYZE").ok()) {
+      rows_at_analyze_ += rows_since_analyze_;
+      rows_since_analyze_ = 0;
+    }
+  }
 }
 
 Result<Thing> HotStore::GetOn(Database& db, std::string_view id) {
@@ -320,6 +337,7 @@ Status HotStore::Delete(std::string_view id) {
   stmt.BindTextStatic(1, id);
   RETURN_IF_ERROR(stmt.Run());
   if (writer_->Changes() == 0) return Status::NotFound(fmt::format("thing '{}' does not exist", id));
+  graph_generation_.fetch_add(1, std::memory_order_release);  // cascaded relationships
   return Status::OK();
 }
 

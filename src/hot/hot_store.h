@@ -5,6 +5,7 @@
 // batch leaves nothing behind.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -34,6 +35,12 @@ struct HotOptions {
   int64_t cache_size_kib = 16000;
   bool synchronous_full = false;  // NORMAL by default (WAL: durable at checkpoints)
   int read_connections = 4;       // at most this many idle readers are kept
+  int64_t reader_mmap_bytes = 256 << 20;  // memory-mapped reads on read connections
+  // Traversals of depth >= graph_cache_min_depth run over an in-memory adjacency of the
+  // relationships (built on demand, rebuilt after writes) when there are at most
+  // graph_cache_max_edges of them; shallower walks use SQL directly.
+  int graph_cache_min_depth = 3;
+  int64_t graph_cache_max_edges = 20000000;
   MonotonicClock* clock = nullptr;  // default: the system clock, made monotonic
 };
 
@@ -192,6 +199,22 @@ class HotStore {
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<sqlite::Database>> readers_;
+
+  // Writer-side bookkeeping after a committed batch (graph generation, statistics).
+  void AfterBatch(size_t items);
+  int64_t rows_since_analyze_ = 0;  // guarded by write_mu_
+  int64_t rows_at_analyze_ = 0;
+
+  // The adjacency used by deep traversals (graph_cache.cc). A cache is valid for the graph
+  // generation it was built at (bumped after every write that can change relationships)
+  // and the writer's PRAGMA data_version (which moves when another process commits).
+  struct GraphCache;
+  Result<std::shared_ptr<const GraphCache>> GetGraphCache();
+  Result<std::vector<TraverseHit>> TraverseCached(const GraphCache& graph, std::string_view id,
+                                                  const TraverseOptions& options);
+  std::atomic<uint64_t> graph_generation_{0};
+  std::mutex graph_mu_;
+  std::shared_ptr<const GraphCache> graph_cache_;
 };
 
 }  // namespace thingsdb::hot

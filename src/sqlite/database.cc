@@ -177,10 +177,11 @@ Status Database::Exec(std::string_view sql) {
   return Status::OK();
 }
 
-Result<Statement> Database::Prepare(std::string_view sql) {
+Result<sqlite3_stmt*> Database::PrepareRaw(std::string_view sql, bool persistent) {
   sqlite3_stmt* stmt = nullptr;
   const char* tail = nullptr;
-  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, &tail);
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                              persistent ? SQLITE_PREPARE_PERSISTENT : 0, &stmt, &tail);
   if (rc != SQLITE_OK) return Error(rc, "");
   if (!stmt) return Status::InvalidArgument("SQL is empty");
   for (const char* p = tail; p && p < sql.data() + sql.size(); ++p) {
@@ -189,16 +190,19 @@ Result<Statement> Database::Prepare(std::string_view sql) {
       return Status::InvalidArgument("SQL holds more than one statement; send one at a time");
     }
   }
+  return stmt;
+}
+
+Result<Statement> Database::Prepare(std::string_view sql) {
+  ASSIGN_OR_RETURN(sqlite3_stmt * stmt, PrepareRaw(sql, false));
   return Statement(this, stmt, true);
 }
 
 Result<Statement> Database::Cached(std::string_view sql) {
   auto it = cache_.find(sql);
   if (it != cache_.end()) return Statement(this, it->second, false);
-  sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
-                              SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
-  if (rc != SQLITE_OK) return Error(rc, "");
+  if (cache_.size() >= kMaxCachedStatements) return Prepare(sql);  // bounded: not cached
+  ASSIGN_OR_RETURN(sqlite3_stmt * stmt, PrepareRaw(sql, true));
   cache_.emplace(std::string(sql), stmt);
   return Statement(this, stmt, false);
 }

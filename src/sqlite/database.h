@@ -75,6 +75,8 @@ struct OpenOptions {
 
 class Database {
  public:
+  static constexpr size_t kMaxCachedStatements = 256;
+
   static Result<std::unique_ptr<Database>> Open(const std::string& path, OpenOptions options = {});
   ~Database();
   Database(const Database&) = delete;
@@ -85,7 +87,8 @@ class Database {
   // A statement owned by the caller (finalized when it goes away).
   Result<Statement> Prepare(std::string_view sql);
   // A statement from the cache, prepared once per connection and reset when the returned
-  // handle goes away. The SQL text must be stable (a literal or a long-lived string).
+  // handle goes away. Past kMaxCachedStatements distinct texts, new ones are prepared
+  // uncached (owned), so arbitrary user SQL cannot grow the cache without bound.
   Result<Statement> Cached(std::string_view sql);
   // Reads a single integer (e.g. a PRAGMA); `fallback` when there is no row.
   Result<int64_t> QueryInt(std::string_view sql, int64_t fallback = 0);
@@ -111,6 +114,7 @@ class Database {
 
  private:
   Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  Result<sqlite3_stmt*> PrepareRaw(std::string_view sql, bool persistent);
 
   sqlite3* db_;
   std::string path_;

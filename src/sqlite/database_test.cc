@@ -39,6 +39,22 @@ TEST(DatabaseTest, ErrorsMapToStatusCodes) {
   EXPECT_FALSE(Database::Open("/nonexistent/dir/x.db").ok());
 }
 
+TEST(DatabaseTest, StatementCacheIsBoundedAndRefusesSeveralStatements) {
+  auto db = Database::Open(":memory:");
+  ASSERT_TRUE(db.ok());
+  EXPECT_TRUE((*db)->Cached("SELECT 1; SELECT 2").status().IsInvalidArgument());
+  for (size_t idx = 0; idx < Database::kMaxCachedStatements + 10; ++idx) {
+    auto stmt = (*db)->Cached("SELECT " + std::to_string(idx));
+    ASSERT_TRUE(stmt.ok());
+    ASSERT_TRUE(*stmt->Step());
+    EXPECT_EQ(stmt->ColumnInt(0), static_cast<int64_t>(idx));
+  }
+  auto again = (*db)->Cached("SELECT 3");
+  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE(*again->Step());
+  EXPECT_EQ(again->ColumnInt(0), 3);
+}
+
 TEST(TransactionTest, RollsBackUnlessCommitted) {
   auto db = Database::Open(":memory:");
   ASSERT_TRUE(db.ok());
