@@ -3,6 +3,7 @@
 
 #include "cli/context.h"
 #include "core/json.h"
+#include "hot/stats_json.h"
 
 namespace thingsdb::cli {
 namespace {
@@ -23,31 +24,6 @@ std::string RowJson(const std::vector<std::string>& columns, const std::vector<h
     hot::AppendSqlValueJson(out, row[col]);
   }
   return out + "}";
-}
-
-std::string StatsJson(const hot::Stats& stats) {
-  std::string by_type = "{";
-  for (size_t idx = 0; idx < stats.things_by_type.size(); ++idx) {
-    if (idx) by_type += ",";
-    by_type += fmt::format("{}:{}", JsonString(stats.things_by_type[idx].type),
-                           stats.things_by_type[idx].count);
-  }
-  by_type += "}";
-  std::string indexes = "[";
-  for (size_t idx = 0; idx < stats.indexes.size(); ++idx) {
-    if (idx) indexes += ",";
-    indexes += fmt::format("{{\"path\":{},\"index\":{}}}", JsonString(stats.indexes[idx].path),
-                           JsonString(stats.indexes[idx].index_name));
-  }
-  indexes += "]";
-  return fmt::format(
-      "{{\"things\":{},\"relationships\":{},\"thingsByType\":{},\"pageSize\":{},"
-      "\"pageCount\":{},\"freelistCount\":{},\"databaseBytes\":{},\"walBytes\":{},"
-      "\"bytesPerThing\":{:.1f},\"maxNamespaceBytes\":{},\"projectedCapacity\":{},"
-      "\"indexes\":{}}}",
-      stats.things, stats.relationships, by_type, stats.page_size, stats.page_count,
-      stats.freelist_count, stats.database_bytes, stats.wal_bytes, stats.bytes_per_thing,
-      stats.max_namespace_bytes, stats.projected_capacity, indexes);
 }
 
 struct FindArgs {
@@ -132,8 +108,7 @@ void RegisterQueryCommands(CLI::App& app, Context& ctx) {
   cmd = AddCommand(*index, ctx, "add", "Index json_extract(data, PATH)", [&ctx, path] {
     ASSIGN_OR_RETURN(auto store, ctx.OpenStore());
     ASSIGN_OR_RETURN(hot::JsonIndexInfo info, store->AddIndex(*path));
-    PrintLine(fmt::format("{{\"path\":{},\"index\":{}}}", JsonString(info.path),
-                          JsonString(info.index_name)));
+    PrintLine(hot::JsonIndexJson(info));
     return Status::OK();
   });
   cmd->add_option("PATH", *path, "A JSON path such as $.email")->required();
@@ -148,8 +123,7 @@ void RegisterQueryCommands(CLI::App& app, Context& ctx) {
     ASSIGN_OR_RETURN(auto store, ctx.OpenStore());
     ASSIGN_OR_RETURN(auto indexes, store->ListIndexes());
     for (const auto& info : indexes) {
-      PrintLine(fmt::format("{{\"path\":{},\"index\":{}}}", JsonString(info.path),
-                            JsonString(info.index_name)));
+      PrintLine(hot::JsonIndexJson(info));
     }
     return Status::OK();
   });
@@ -157,7 +131,7 @@ void RegisterQueryCommands(CLI::App& app, Context& ctx) {
   AddCommand(app, ctx, "stats", "Counts, sizes, bytes per thing and projected capacity", [&ctx] {
     ASSIGN_OR_RETURN(auto store, ctx.OpenStore());
     ASSIGN_OR_RETURN(hot::Stats stats, store->GetStats());
-    PrintLine(StatsJson(stats));
+    PrintLine(hot::StatsJson(stats));
     return Status::OK();
   });
   AddCommand(app, ctx, "optimize", "ANALYZE, PRAGMA optimize, incremental vacuum, checkpoint",

@@ -9,6 +9,7 @@
 
 #include "core/embedding.h"
 #include "core/json.h"
+#include "hot/stats_json.h"
 
 namespace thingsdb::server {
 namespace {
@@ -164,34 +165,6 @@ ApiResponse JsonResponse(int status, std::string body) {
   return response;
 }
 
-std::string IndexJson(const hot::JsonIndexInfo& info) {
-  return fmt::format("{{\"path\":{},\"index\":{},\"createdAt\":{}}}", JsonString(info.path),
-                     JsonString(info.index_name), info.created_at);
-}
-
-std::string StatsJson(const hot::Stats& stats) {
-  std::string by_type = "{";
-  for (size_t idx = 0; idx < stats.things_by_type.size(); ++idx) {
-    if (idx) by_type += ",";
-    by_type += fmt::format("{}:{}", JsonString(stats.things_by_type[idx].type),
-                           stats.things_by_type[idx].count);
-  }
-  by_type += "}";
-  std::string indexes = "[";
-  for (size_t idx = 0; idx < stats.indexes.size(); ++idx) {
-    if (idx) indexes += ",";
-    indexes += IndexJson(stats.indexes[idx]);
-  }
-  indexes += "]";
-  return fmt::format(
-      "{{\"things\":{},\"relationships\":{},\"thingsByType\":{},\"pageSize\":{},"
-      "\"pageCount\":{},\"freelistCount\":{},\"databaseBytes\":{},\"walBytes\":{},"
-      "\"bytesPerThing\":{:.1f},\"maxNamespaceBytes\":{},\"projectedCapacity\":{},"
-      "\"indexes\":{}}}",
-      stats.things, stats.relationships, by_type, stats.page_size, stats.page_count,
-      stats.freelist_count, stats.database_bytes, stats.wal_bytes, stats.bytes_per_thing,
-      stats.max_namespace_bytes, stats.projected_capacity, indexes);
-}
 
 }  // namespace
 
@@ -596,7 +569,7 @@ Result<ApiResponse> HttpApi::Query(Call& call) {
 
 Result<ApiResponse> HttpApi::Stats(Call& call) {
   ASSIGN_OR_RETURN(hot::Stats stats, call.store().GetStats());
-  return JsonResponse(200, StatsJson(stats));
+  return JsonResponse(200, hot::StatsJson(stats));
 }
 
 Result<ApiResponse> HttpApi::ListIndexes(Call& call) {
@@ -604,7 +577,7 @@ Result<ApiResponse> HttpApi::ListIndexes(Call& call) {
   std::string out = "{\"items\":[";
   for (size_t idx = 0; idx < indexes.size(); ++idx) {
     if (idx) out += ",";
-    out += IndexJson(indexes[idx]);
+    out += hot::JsonIndexJson(indexes[idx]);
   }
   return JsonResponse(200, out + "]}");
 }
@@ -615,7 +588,7 @@ Result<ApiResponse> HttpApi::AddIndex(Call& call) {
   RETURN_IF_ERROR(CheckKeys(body, {"path"}, "", "index"));
   ASSIGN_OR_RETURN(std::string path, StringField(body, "path", true, ""));
   ASSIGN_OR_RETURN(hot::JsonIndexInfo info, call.store().AddIndex(path));
-  return JsonResponse(201, IndexJson(info));
+  return JsonResponse(201, hot::JsonIndexJson(info));
 }
 
 Result<ApiResponse> HttpApi::DropIndex(Call& call) {
