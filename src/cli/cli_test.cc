@@ -249,6 +249,35 @@ TEST(CliTest, ServeAnswersOverHttpAndStopsOnSigterm) {
   EXPECT_NE(after.output.find("\"name\":\"Ada\""), std::string::npos) << after.output;
 }
 
+// `thingsdb iceberg` on the Spark-written fixture tables (../shared/interop/README.md).
+TEST(CliTest, IcebergCommandsReadForeignTablesWithDeletes) {
+  std::string root = std::string(std::getenv("THINGSDB_SOURCE_DIR")) + "/../shared/interop/iceberg-spark";
+  if (!std::filesystem::exists(root)) GTEST_SKIP() << "no fixtures at " << root;
+  testing::TempDir dir;
+  std::string table = "data/persistent/equality_deletes/warehouse/mydb/mytable";
+  RunResult cat = RunShell(Bin() + " iceberg cat " + table + " --root '" + root + "' | sort",
+                           dir.path(), dir.File("data"));
+  EXPECT_EQ(cat.output,
+            "{\"id\":4,\"name\":\"d\",\"bir\":\"2025-01-04\"}\n"
+            "{\"id\":5,\"name\":\"e\",\"bir\":\"2025-01-05\"}\n");
+  RunResult snapshots = RunShell(Bin() + " iceberg snapshots " + table + " --root '" + root + "'",
+                                 dir.path(), dir.File("data"));
+  EXPECT_EQ(Lines(snapshots.output).size(), 6u) << snapshots.output;
+  RunResult first = RunShell(Bin() + " iceberg cat " + table + " --root '" + root +
+                                 "' --snapshot 853766660775201079 | wc -l",
+                             dir.path(), dir.File("data"));
+  EXPECT_EQ(first.output, "4\n");
+  RunResult missing = RunShell(Bin() + " iceberg cat " + table + " --root '" + root +
+                                   "' --snapshot 7342794868382145167",
+                               dir.path(), dir.File("data"));
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.output.find("NotFound: snapshot 7342794868382145167: manifest list"),
+            std::string::npos) << missing.output;
+  RunResult absent = RunShell(Bin() + " iceberg files no/such/table", dir.path(), dir.File("data"));
+  EXPECT_EQ(absent.output, "thingsdb iceberg files: NotFound: no table directory 'no/such/table'\n");
+  EXPECT_FALSE(std::filesystem::exists(dir.File("no")));
+}
+
 TEST(CliTest, DemoRunsAndIsRepeatable) {
   testing::TempDir dir;
   for (int round = 0; round < 2; ++round) {

@@ -41,5 +41,6 @@ void RegisterImportExport(CLI::App& app, Context& ctx);
 void RegisterDemo(CLI::App& app, Context& ctx);
 void RegisterServe(CLI::App& app, Context& ctx);
 void RegisterParquetCommands(CLI::App& app, Context& ctx);
+void RegisterIcebergCommands(CLI::App& app, Context& ctx);
 
 }  // namespace thingsdb::cli

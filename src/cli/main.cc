@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   thingsdb::cli::RegisterDemo(app, ctx);
   thingsdb::cli::RegisterServe(app, ctx);
   thingsdb::cli::RegisterParquetCommands(app, ctx);
+  thingsdb::cli::RegisterIcebergCommands(app, ctx);
   CLI11_PARSE(app, argc, argv);
   if (!ctx.run) return 2;
   thingsdb::Status st = ctx.run();
