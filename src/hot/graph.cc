@@ -147,8 +147,8 @@ Result<std::vector<TraverseHit>> HotStore::Traverse(std::string_view id,
                                                     const TraverseOptions& options) {
   RETURN_IF_ERROR(ValidateName(id, "id", options_.limits.max_id_bytes));
   if (options.depth < 1) return Status::InvalidArgument("depth must be at least 1");
-  if (options.depth >= options_.graph_cache_min_depth) {
-    ASSIGN_OR_RETURN(auto graph, GetGraphCache());
+  {
+    ASSIGN_OR_RETURN(auto graph, GetGraphCache(options.depth >= options_.graph_cache_min_depth));
     if (graph) return TraverseCached(*graph, id, options);
   }
   ASSIGN_OR_RETURN(ReaderLease reader, AcquireReader());

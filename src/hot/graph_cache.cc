@@ -44,20 +44,27 @@ void BuildCsr(size_t nodes, const std::vector<Edge>& edges, bool outgoing,
 
 }  // namespace
 
-Result<std::shared_ptr<const HotStore::GraphCache>> HotStore::GetGraphCache() {
+Result<std::shared_ptr<const HotStore::GraphCache>> HotStore::GetGraphCache(bool build) {
   std::lock_guard<std::mutex> graph_lock(graph_mu_);
+  if (!build && !graph_cache_) return std::shared_ptr<const GraphCache>();  // nothing to check
   // The writer's data_version moves only when another connection (another process)
   // commits. A writer busy right now means a write is under way: use SQL this time.
   std::unique_lock<std::mutex> write_lock(write_mu_, std::try_to_lock);
   if (!write_lock) return std::shared_ptr<const GraphCache>();
   uint64_t generation = graph_generation_.load(std::memory_order_acquire);
-  ASSIGN_OR_RETURN(int64_t data_version, writer_->QueryInt("PRAGMA data_version"));
+  int64_t data_version = 0;
+  {
+    ASSIGN_OR_RETURN(Statement version, writer_->Cached("PRAGMA data_version"));
+    ASSIGN_OR_RETURN(bool row, version.Step());
+    if (row) data_version = version.ColumnInt(0);
+  }
   write_lock.unlock();
   if (graph_cache_ && graph_cache_->generation == generation &&
       graph_cache_->data_version == data_version) {
     return graph_cache_;
   }
   graph_cache_.reset();
+  if (!build) return std::shared_ptr<const GraphCache>();
   ASSIGN_OR_RETURN(ReaderLease reader, AcquireReader());
   ASSIGN_OR_RETURN(int64_t edge_count, reader->QueryInt("SELECT count(*) FROM relationships"));
   if (edge_count > options_.graph_cache_max_edges) return std::shared_ptr<const GraphCache>();

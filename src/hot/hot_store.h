@@ -38,7 +38,7 @@ struct HotOptions {
   int64_t reader_mmap_bytes = 256 << 20;  // memory-mapped reads on read connections
   // Traversals of depth >= graph_cache_min_depth run over an in-memory adjacency of the
   // relationships (built on demand, rebuilt after writes) when there are at most
-  // graph_cache_max_edges of them; shallower walks use SQL directly.
+  // graph_cache_max_edges of them; shallower walks use it when it is current, else SQL.
   int graph_cache_min_depth = 3;
   int64_t graph_cache_max_edges = 20000000;
   MonotonicClock* clock = nullptr;  // default: the system clock, made monotonic
@@ -209,7 +209,9 @@ class HotStore {
   // generation it was built at (bumped after every write that can change relationships)
   // and the writer's PRAGMA data_version (which moves when another process commits).
   struct GraphCache;
-  Result<std::shared_ptr<const GraphCache>> GetGraphCache();
+  // The current adjacency, or null: when a write is under way, when there are too many
+  // relationships, or when it is stale and `build` is false.
+  Result<std::shared_ptr<const GraphCache>> GetGraphCache(bool build);
   Result<std::vector<TraverseHit>> TraverseCached(const GraphCache& graph, std::string_view id,
                                                   const TraverseOptions& options);
   std::atomic<uint64_t> graph_generation_{0};
