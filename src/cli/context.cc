@@ -39,10 +39,21 @@ Result<std::unique_ptr<hot::HotStore>> Context::OpenStore() const {
   return hot::HotStore::Open(path);
 }
 
+Result<std::unique_ptr<engine::ThingsDB>> Context::OpenEngine() const {
+  RETURN_IF_ERROR(HotPath().status());
+  engine::EngineOptions options;
+  options.data_dir = data_dir;
+  options.ns = ns;
+  options.cold_uri = cold_uri;
+  return engine::ThingsDB::Open(std::move(options));
+}
+
 void AddCommonOptions(CLI::App* sub, Context& ctx) {
   sub->add_option("--data", ctx.data_dir, "Data directory (env THINGSDB_DATA)")
       ->envname("THINGSDB_DATA");
   sub->add_option("--ns", ctx.ns, "Namespace");
+  sub->add_option("--cold", ctx.cold_uri,
+                  "Cold tier: a directory or s3://bucket/prefix (default: <data>/warehouse)");
 }
 
 CLI::App* AddCommand(CLI::App& app, Context& ctx, const std::string& name,

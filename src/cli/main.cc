@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   thingsdb::cli::RegisterServe(app, ctx);
   thingsdb::cli::RegisterParquetCommands(app, ctx);
   thingsdb::cli::RegisterIcebergCommands(app, ctx);
+  thingsdb::cli::RegisterTierCommands(app, ctx);
   CLI11_PARSE(app, argc, argv);
   if (!ctx.run) return 2;
   thingsdb::Status st = ctx.run();

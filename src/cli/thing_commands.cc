@@ -60,8 +60,8 @@ void RegisterThingCommands(CLI::App& app, Context& ctx) {
   cmd->add_option("--embedding", put->embedding, "A JSON array of numbers (float32)");
 
   auto get = std::make_shared<ThingArgs>();
-  cmd = AddCommand(app, ctx, "get", "Print one thing as JSON", [&ctx, get] {
-    ASSIGN_OR_RETURN(auto store, ctx.OpenStore());
+  cmd = AddCommand(app, ctx, "get", "Print one thing as JSON (hot or cold)", [&ctx, get] {
+    ASSIGN_OR_RETURN(auto store, ctx.OpenEngine());
     ASSIGN_OR_RETURN(hot::Thing thing, store->Get(get->id));
     PrintLine(hot::ThingJson(thing));
     return Status::OK();
@@ -71,7 +71,7 @@ void RegisterThingCommands(CLI::App& app, Context& ctx) {
   auto upd = std::make_shared<ThingArgs>();
   cmd = AddCommand(app, ctx, "update", "Replace a thing's data (or merge-patch it with --merge)",
                    [&ctx, upd] {
-                     ASSIGN_OR_RETURN(auto store, ctx.OpenStore());
+                     ASSIGN_OR_RETURN(auto store, ctx.OpenEngine());
                      ASSIGN_OR_RETURN(auto embedding, ParseOptionalEmbedding(upd->embedding));
                      ASSIGN_OR_RETURN(hot::Thing thing,
                                       store->Update(upd->id, upd->data, upd->merge, embedding));
@@ -85,7 +85,7 @@ void RegisterThingCommands(CLI::App& app, Context& ctx) {
 
   auto del = std::make_shared<ThingArgs>();
   cmd = AddCommand(app, ctx, "delete", "Delete a thing and its relationships", [&ctx, del] {
-    ASSIGN_OR_RETURN(auto store, ctx.OpenStore());
+    ASSIGN_OR_RETURN(auto store, ctx.OpenEngine());
     RETURN_IF_ERROR(store->Delete(del->id));
     PrintLine("{\"deleted\":" + JsonString(del->id) + "}");
     return Status::OK();
@@ -94,7 +94,7 @@ void RegisterThingCommands(CLI::App& app, Context& ctx) {
 
   auto rel = std::make_shared<GraphArgs>();
   cmd = AddCommand(app, ctx, "relate", "Create a relationship FROM -[TYPE]-> TO", [&ctx, rel] {
-    ASSIGN_OR_RETURN(auto store, ctx.OpenStore());
+    ASSIGN_OR_RETURN(auto store, ctx.OpenEngine());
     hot::NewRelationship r{rel->id, rel->type, rel->to,
                            rel->data.empty() ? std::nullopt : std::optional(rel->data)};
     ASSIGN_OR_RETURN(hot::Relationship created, store->Relate(r));

@@ -1,0 +1,457 @@
+#include "engine/flush_manager.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <set>
+
+#include "cold/cold_row.h"
+#include "core/json.h"
+#include "engine/index_cache.h"
+#include "engine/tier_tables.h"
+
+namespace thingsdb::engine {
+
+using sqlite::Statement;
+using sqlite::Transaction;
+
+namespace {
+
+constexpr char kFlushIdKey[] = "thingsdb.flush-id";
+
+Result<int64_t> CountRows(sqlite::Database& db, std::string_view sql, std::string_view arg) {
+  ASSIGN_OR_RETURN(Statement stmt, db.Cached(sql));
+  stmt.BindText(1, arg);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  return row ? stmt.ColumnInt(0) : 0;
+}
+
+void AppendOptionalInt(std::string& out, const std::optional<int64_t>& value) {
+  if (value) {
+    out += std::to_string(*value);
+  } else {
+    out += "null";
+  }
+}
+
+// Rows this flush wrote whose hot row is gone (deleted while the flush ran) get a
+// tombstone: their new cold copy must stay dead.
+Status TombstoneVanishedRows(sqlite::Database& db, const std::string& flush_id, int64_t now) {
+  std::string sql = fmt::format(
+      "INSERT OR IGNORE INTO thingsdb_tombstones(kind, id, deleted_at) "
+      "SELECT f.kind, f.id, {now} FROM thingsdb_flush_rows f WHERE f.flush_id = ?1 AND "
+      "((f.kind = '{thing}' AND NOT EXISTS (SELECT 1 FROM things t WHERE t.id = f.id)) OR "
+      " (f.kind = '{rel}' AND NOT EXISTS (SELECT 1 FROM relationships r WHERE r.id = f.id)))",
+      fmt::arg("now", now), fmt::arg("thing", kThingKind), fmt::arg("rel", kRelationshipKind));
+  ASSIGN_OR_RETURN(Statement stmt, db.Prepare(sql));
+  stmt.BindText(1, flush_id);
+  return stmt.Run();
+}
+
+}  // namespace
+
+std::string FlushReport::ToJson() const {
+  std::string out = "{\"flushId\":";
+  AppendJsonString(out, flush_id);
+  out += fmt::format(
+      ",\"cutoff\":{},\"things\":{},\"relationships\":{},\"coldDeletes\":{},\"files\":{},"
+      "\"bytes\":{},\"ms\":{},\"nsSnapshotId\":{},\"thingsSnapshotId\":",
+      cutoff_ms, things, relationships, cold_deletes, files, bytes, ms, ns_snapshot_id);
+  AppendOptionalInt(out, things_snapshot_id);
+  out += ",\"relationshipsSnapshotId\":";
+  AppendOptionalInt(out, relationships_snapshot_id);
+  out += "}";
+  return out;
+}
+
+std::optional<int64_t> SnapshotOfFlush(const iceberg::Table& table, std::string_view flush_id) {
+  for (const iceberg::Snapshot& snapshot : table.metadata().snapshots) {
+    auto it = snapshot.summary.find(kFlushIdKey);
+    if (it != snapshot.summary.end() && it->second == flush_id) return snapshot.snapshot_id;
+  }
+  return std::nullopt;
+}
+
+struct FlushManager::Pending {
+  std::string flush_id;
+  int64_t seq = 0;
+  int64_t cutoff = 0;
+  std::vector<cold::ColdThing> things;
+  std::vector<cold::ColdRelationship> relationships;
+  std::set<std::string> dead_things;         // tombstoned or superseded cold things
+  std::set<std::string> dead_relationships;  // tombstoned cold relationships
+  std::vector<cold::PositionDelete> thing_deletes;
+  std::vector<cold::PositionDelete> relationship_deletes;
+  cold::WrittenFiles thing_files, thing_delete_files;
+  cold::WrittenFiles relationship_files, relationship_delete_files;
+  bool commit_things = false;
+  bool commit_relationships = false;
+  std::optional<int64_t> things_snapshot;
+  std::optional<int64_t> relationships_snapshot;
+};
+
+Result<FlushReport> FlushManager::Flush(const FlushOptions& options) {
+  auto start = std::chrono::steady_clock::now();
+  RETURN_IF_ERROR(Recover());
+  int64_t now = clock_.NowMs();
+  int64_t cutoff = options.cutoff_ms ? *options.cutoff_ms
+                   : options.all     ? now
+                                     : now - options.min_age_ms;
+  FlushReport report;
+  report.cutoff_ms = cutoff;
+  Pending pending;
+  ASSIGN_OR_RETURN(bool any, Begin(cutoff, pending));
+  if (!any) return report;
+  report.flush_id = pending.flush_id;
+  RETURN_IF_ERROR(PlanDeletes(pending));
+  RETURN_IF_ERROR(WriteFiles(pending, report));
+  RETURN_IF_ERROR(Commit(pending));
+  RETURN_IF_ERROR(Finish(pending.flush_id, pending.things_snapshot, pending.relationships_snapshot,
+                         &report.ns_snapshot_id));
+  report.things_snapshot_id = pending.things_snapshot;
+  report.relationships_snapshot_id = pending.relationships_snapshot;
+  report.ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - start)
+                  .count();
+  return report;
+}
+
+// Step 1 and 2: picks the flush id, reads the rows and tombstones, and journals the intent
+// (the exact row versions to move) in one transaction. False when there is nothing to do.
+Result<bool> FlushManager::Begin(int64_t cutoff, Pending& pending) {
+  ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
+  ASSIGN_OR_RETURN(int64_t last_seq, GetTierInt(db_, "flush_seq"));
+  pending.seq = last_seq + 1;
+  pending.cutoff = cutoff;
+  ASSIGN_OR_RETURN(int64_t attempts,
+                   CountRows(db_, "SELECT count(*) FROM thingsdb_flush_journal WHERE seq = ?1",
+                             std::to_string(pending.seq)));
+  pending.flush_id = fmt::format("f{:08d}-{}", pending.seq, attempts);
+
+  ASSIGN_OR_RETURN(Statement things,
+                   db_.Prepare("SELECT id, type, data, embedding, created_at, updated_at "
+                               "FROM things WHERE updated_at <= ?1 ORDER BY id"));
+  things.BindInt(1, cutoff);
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, things.Step());
+    if (!row) break;
+    cold::ColdThing thing;
+    thing.id = things.ColumnText(0);
+    thing.type = things.ColumnText(1);
+    thing.data = things.ColumnText(2);
+    if (!things.IsNull(3)) thing.embedding = cold::DecodeEmbedding(things.ColumnBlob(3));
+    thing.created_at = things.ColumnInt(4);
+    thing.updated_at = things.ColumnInt(5);
+    pending.things.push_back(std::move(thing));
+  }
+  ASSIGN_OR_RETURN(Statement rels,
+                   db_.Prepare("SELECT id, from_id, to_id, type, data, created_at "
+                               "FROM relationships WHERE created_at <= ?1 ORDER BY id"));
+  rels.BindInt(1, cutoff);
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, rels.Step());
+    if (!row) break;
+    cold::ColdRelationship rel;
+    rel.id = rels.ColumnText(0);
+    rel.from_id = rels.ColumnText(1);
+    rel.to_id = rels.ColumnText(2);
+    rel.type = rels.ColumnText(3);
+    if (!rels.IsNull(4)) rel.data = std::string(rels.ColumnText(4));
+    rel.created_at = rels.ColumnInt(5);
+    pending.relationships.push_back(std::move(rel));
+  }
+  ASSIGN_OR_RETURN(Statement tombs, db_.Prepare("SELECT kind, id, rowid FROM thingsdb_tombstones"));
+  int64_t max_tombstone = 0;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, tombs.Step());
+    if (!row) break;
+    auto& set =
+        tombs.ColumnText(0) == kThingKind ? pending.dead_things : pending.dead_relationships;
+    set.emplace(tombs.ColumnText(1));
+    max_tombstone = std::max(max_tombstone, tombs.ColumnInt(2));
+  }
+  if (pending.things.empty() && pending.relationships.empty() && pending.dead_things.empty() &&
+      pending.dead_relationships.empty()) {
+    txn.Rollback();
+    return false;
+  }
+
+  ASSIGN_OR_RETURN(Statement journal,
+                   db_.Cached("INSERT INTO thingsdb_flush_journal(flush_id, seq, cutoff, state, "
+                              "started_at, max_tombstone) VALUES (?1, ?2, ?3, 'writing', ?4, ?5)"));
+  journal.BindText(1, pending.flush_id).BindInt(2, pending.seq).BindInt(3, cutoff);
+  journal.BindInt(4, clock_.NowMs()).BindInt(5, max_tombstone);
+  RETURN_IF_ERROR(journal.Run());
+  ASSIGN_OR_RETURN(Statement keys,
+                   db_.Cached("INSERT INTO thingsdb_flush_rows(flush_id, kind, id, stamp) "
+                              "VALUES (?1, ?2, ?3, ?4)"));
+  for (const cold::ColdThing& thing : pending.things) {
+    keys.BindText(1, pending.flush_id).BindText(2, kThingKind);
+    keys.BindText(3, thing.id).BindInt(4, thing.updated_at);
+    RETURN_IF_ERROR(keys.Run());
+    keys.Reset();
+  }
+  for (const cold::ColdRelationship& rel : pending.relationships) {
+    keys.BindText(1, pending.flush_id).BindText(2, kRelationshipKind);
+    keys.BindText(3, rel.id).BindInt(4, rel.created_at);
+    RETURN_IF_ERROR(keys.Run());
+    keys.Reset();
+  }
+  RETURN_IF_ERROR(txn.Commit());
+  return true;
+}
+
+// Step 3: every cold row this flush supersedes — tombstoned ids, and flushed ids that
+// already have a live cold version (an update of a cold thing, a row updated during an
+// earlier flush, the leftovers of an abandoned flush) — becomes a position delete.
+Status FlushManager::PlanDeletes(Pending& pending) {
+  IndexCache cache(db_);
+  for (const cold::ColdThing& thing : pending.things) {
+    ASSIGN_OR_RETURN(auto files, cache.CandidateFiles(cold::TableKind::kThings, thing.id));
+    if (!files.empty()) pending.dead_things.insert(thing.id);
+  }
+  for (const cold::ColdRelationship& rel : pending.relationships) {
+    ASSIGN_OR_RETURN(auto files, cache.CandidateFiles(cold::TableKind::kRelationships, rel.id));
+    if (!files.empty()) pending.dead_relationships.insert(rel.id);
+  }
+  auto id_filter = [](const std::set<std::string>& ids) {
+    cold::ColdPredicate predicate{cold::kIdColumn, parquet::CompareOp::kIn, {}};
+    for (const std::string& id : ids) predicate.values.push_back(parquet::Value::String(id));
+    cold::ScanRequest request;
+    request.filter = {std::move(predicate)};
+    request.columns = {cold::kIdColumn, cold::kTypeColumn, cold::kCreatedAtColumn};
+    return request;
+  };
+  if (!pending.dead_things.empty() && things_.metadata().current_snapshot_id) {
+    cold::ColdReader reader(things_, cold::TableLayout::Things());
+    ASSIGN_OR_RETURN(auto rows, reader.ReadThings(id_filter(pending.dead_things)));
+    for (const cold::LocatedThing& row : rows) {
+      pending.thing_deletes.push_back({row.location, row.thing.type, row.thing.created_at});
+    }
+  }
+  if (!pending.dead_relationships.empty() && relationships_.metadata().current_snapshot_id) {
+    cold::ColdReader reader(relationships_, cold::TableLayout::Relationships());
+    ASSIGN_OR_RETURN(auto rows, reader.ReadRelationships(id_filter(pending.dead_relationships)));
+    for (const cold::LocatedRelationship& row : rows) {
+      pending.relationship_deletes.push_back(
+          {row.location, row.relationship.type, row.relationship.created_at});
+    }
+  }
+  return Status::OK();
+}
+
+// Step 3 continued: the Parquet data and delete files, staged in the index cache, and the
+// tables the flush will commit recorded in the journal.
+Status FlushManager::WriteFiles(Pending& pending, FlushReport& report) {
+  cold::FlushOptions options;
+  options.flush_id = pending.flush_id;
+  ASSIGN_OR_RETURN(
+      cold::FlushWriter things,
+      cold::FlushWriter::Make(store_, things_.paths(), cold::TableLayout::Things(), options));
+  ASSIGN_OR_RETURN(cold::FlushWriter rels,
+                   cold::FlushWriter::Make(store_, relationships_.paths(),
+                                           cold::TableLayout::Relationships(), options));
+  if (!pending.things.empty()) {
+    ASSIGN_OR_RETURN(pending.thing_files, things.WriteThings(pending.things));
+  }
+  if (!pending.thing_deletes.empty()) {
+    ASSIGN_OR_RETURN(pending.thing_delete_files,
+                     things.WritePositionDeletes(pending.thing_deletes));
+  }
+  if (!pending.relationships.empty()) {
+    ASSIGN_OR_RETURN(pending.relationship_files, rels.WriteRelationships(pending.relationships));
+  }
+  if (!pending.relationship_deletes.empty()) {
+    ASSIGN_OR_RETURN(pending.relationship_delete_files,
+                     rels.WritePositionDeletes(pending.relationship_deletes));
+  }
+  pending.commit_things =
+      !pending.thing_files.files.empty() || !pending.thing_delete_files.files.empty();
+  pending.commit_relationships =
+      !pending.relationship_files.files.empty() || !pending.relationship_delete_files.files.empty();
+
+  ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
+  IndexCache cache(db_);
+  RETURN_IF_ERROR(cache.Stage(pending.flush_id, pending.thing_files.infos));
+  RETURN_IF_ERROR(cache.Stage(pending.flush_id, pending.relationship_files.infos));
+  ASSIGN_OR_RETURN(Statement plan, db_.Cached("UPDATE thingsdb_flush_journal SET plan_things = ?2, "
+                                              "plan_relationships = ?3 WHERE flush_id = ?1"));
+  plan.BindText(1, pending.flush_id).BindInt(2, pending.commit_things ? 1 : 0);
+  plan.BindInt(3, pending.commit_relationships ? 1 : 0);
+  RETURN_IF_ERROR(plan.Run());
+  RETURN_IF_ERROR(txn.Commit());
+
+  report.things = static_cast<int64_t>(pending.things.size());
+  report.relationships = static_cast<int64_t>(pending.relationships.size());
+  report.cold_deletes =
+      static_cast<int64_t>(pending.thing_deletes.size() + pending.relationship_deletes.size());
+  for (const cold::WrittenFiles* written :
+       {&pending.thing_files, &pending.thing_delete_files, &pending.relationship_files,
+        &pending.relationship_delete_files}) {
+    for (const iceberg::DataFile& file : written->files) {
+      ++report.files;
+      report.bytes += file.file_size_in_bytes;
+    }
+  }
+  return Status::OK();
+}
+
+// Step 4: both Iceberg commits, each carrying the flush id, sequence and cutoff.
+Status FlushManager::Commit(Pending& pending) {
+  std::map<std::string, std::string> summary = {
+      {"thingsdb.flush-seq", std::to_string(pending.seq)},
+      {"thingsdb.cutoff", std::to_string(pending.cutoff)}};
+  RETURN_IF_ERROR(Hook("before_iceberg_commit"));
+  if (pending.commit_things) {
+    ASSIGN_OR_RETURN(iceberg::Snapshot snapshot,
+                     cold::CommitFlush(things_, pending.flush_id, pending.thing_files,
+                                       pending.thing_delete_files, summary));
+    pending.things_snapshot = snapshot.snapshot_id;
+  } else {
+    pending.things_snapshot = things_.metadata().current_snapshot_id;
+  }
+  RETURN_IF_ERROR(Hook("between_table_commits"));
+  if (pending.commit_relationships) {
+    ASSIGN_OR_RETURN(iceberg::Snapshot snapshot,
+                     cold::CommitFlush(relationships_, pending.flush_id, pending.relationship_files,
+                                       pending.relationship_delete_files, summary));
+    pending.relationships_snapshot = snapshot.snapshot_id;
+  } else {
+    pending.relationships_snapshot = relationships_.metadata().current_snapshot_id;
+  }
+  return Hook("after_iceberg_commit");
+}
+
+// Step 5: one SQLite transaction. Consumed tombstones go first, so that a flushed row the
+// user deleted meanwhile gets a fresh tombstone below (its new cold copy must stay dead).
+Status FlushManager::Finish(const std::string& flush_id, std::optional<int64_t> things_snapshot,
+                            std::optional<int64_t> relationships_snapshot,
+                            int64_t* ns_snapshot_id) {
+  ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
+  ASSIGN_OR_RETURN(Statement journal, db_.Prepare("SELECT seq, cutoff, max_tombstone, state FROM "
+                                                  "thingsdb_flush_journal WHERE flush_id = ?1"));
+  journal.BindText(1, flush_id);
+  ASSIGN_OR_RETURN(bool found, journal.Step());
+  if (!found || journal.ColumnText(3) != "writing") {
+    return Status::Internal(fmt::format("flush '{}' is not in progress", flush_id));
+  }
+  int64_t seq = journal.ColumnInt(0);
+  int64_t cutoff = journal.ColumnInt(1);
+  int64_t max_tombstone = journal.ColumnInt(2);
+  journal.Reset();
+  int64_t now = clock_.NowMs();
+
+  ASSIGN_OR_RETURN(
+      int64_t flushed_rows,
+      CountRows(db_, "SELECT count(*) FROM thingsdb_flush_rows WHERE flush_id = ?1", flush_id));
+  ASSIGN_OR_RETURN(int64_t ns_snapshot, GetTierInt(db_, "ns_snapshot"));
+  ++ns_snapshot;
+  ASSIGN_OR_RETURN(Statement snap,
+                   db_.Prepare("INSERT INTO thingsdb_snapshots(ns_snapshot_id, flush_id, "
+                               "things_snapshot_id, relationships_snapshot_id, committed_at, "
+                               "cutoff, flushed_rows) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+  snap.BindInt(1, ns_snapshot).BindText(2, flush_id);
+  things_snapshot ? snap.BindInt(3, *things_snapshot) : snap.BindNull(3);
+  relationships_snapshot ? snap.BindInt(4, *relationships_snapshot) : snap.BindNull(4);
+  snap.BindInt(5, now).BindInt(6, cutoff).BindInt(7, flushed_rows);
+  RETURN_IF_ERROR(snap.Run());
+
+  RETURN_IF_ERROR(SetTierValue(db_, "flush_seq", std::to_string(seq)));
+  RETURN_IF_ERROR(SetTierValue(db_, "ns_snapshot", std::to_string(ns_snapshot)));
+  RETURN_IF_ERROR(SetTierValue(db_, "high_water_mark", std::to_string(cutoff)));
+  if (things_snapshot) {
+    RETURN_IF_ERROR(SetTierValue(db_, "things_snapshot", std::to_string(*things_snapshot)));
+  }
+  if (relationships_snapshot) {
+    RETURN_IF_ERROR(
+        SetTierValue(db_, "relationships_snapshot", std::to_string(*relationships_snapshot)));
+  }
+  IndexCache cache(db_);
+  RETURN_IF_ERROR(cache.Publish(flush_id, cold::TableKind::kThings));
+  RETURN_IF_ERROR(cache.Publish(flush_id, cold::TableKind::kRelationships));
+
+  ASSIGN_OR_RETURN(Statement consumed,
+                   db_.Prepare("DELETE FROM thingsdb_tombstones WHERE rowid <= ?1"));
+  consumed.BindInt(1, max_tombstone);
+  RETURN_IF_ERROR(consumed.Run());
+  RETURN_IF_ERROR(TombstoneVanishedRows(db_, flush_id, now));
+  for (std::string_view statement :
+       {std::string_view("DELETE FROM things WHERE EXISTS (SELECT 1 FROM thingsdb_flush_rows f "
+                         "WHERE f.flush_id = ?1 AND f.kind = 'thing' AND f.id = things.id AND "
+                         "f.stamp = things.updated_at)"),
+        std::string_view("DELETE FROM relationships WHERE EXISTS (SELECT 1 FROM "
+                         "thingsdb_flush_rows f WHERE f.flush_id = ?1 AND f.kind = "
+                         "'relationship' AND f.id = relationships.id AND f.stamp = "
+                         "relationships.created_at)"),
+        std::string_view("DELETE FROM thingsdb_flush_rows WHERE flush_id = ?1")}) {
+    ASSIGN_OR_RETURN(Statement stmt, db_.Prepare(statement));
+    stmt.BindText(1, flush_id);
+    RETURN_IF_ERROR(stmt.Run());
+  }
+  ASSIGN_OR_RETURN(Statement done, db_.Prepare("UPDATE thingsdb_flush_journal SET state = 'done', "
+                                               "finished_at = ?2 WHERE flush_id = ?1"));
+  done.BindText(1, flush_id).BindInt(2, now);
+  RETURN_IF_ERROR(done.Run());
+  RETURN_IF_ERROR(txn.Commit());
+  if (ns_snapshot_id) *ns_snapshot_id = ns_snapshot;
+  return Status::OK();
+}
+
+Status FlushManager::Recover() {
+  struct Entry {
+    std::string flush_id;
+    std::optional<int64_t> plan_things, plan_relationships;
+  };
+  std::vector<Entry> entries;
+  {
+    ASSIGN_OR_RETURN(Statement stmt,
+                     db_.Prepare("SELECT flush_id, plan_things, plan_relationships FROM "
+                                 "thingsdb_flush_journal WHERE state = 'writing' ORDER BY seq"));
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      Entry entry{std::string(stmt.ColumnText(0)), std::nullopt, std::nullopt};
+      if (!stmt.IsNull(1)) entry.plan_things = stmt.ColumnInt(1);
+      if (!stmt.IsNull(2)) entry.plan_relationships = stmt.ColumnInt(2);
+      entries.push_back(std::move(entry));
+    }
+  }
+  if (entries.empty()) return Status::OK();
+  RETURN_IF_ERROR(things_.Refresh().WithContext("recovering a flush: loading things"));
+  RETURN_IF_ERROR(
+      relationships_.Refresh().WithContext("recovering a flush: loading relationships"));
+  for (const Entry& entry : entries) {
+    std::optional<int64_t> things_snapshot = SnapshotOfFlush(things_, entry.flush_id);
+    std::optional<int64_t> rels_snapshot = SnapshotOfFlush(relationships_, entry.flush_id);
+    bool planned = entry.plan_things && entry.plan_relationships;
+    bool things_done = planned && (*entry.plan_things == 0 || things_snapshot);
+    bool rels_done = planned && (*entry.plan_relationships == 0 || rels_snapshot);
+    if (things_done && rels_done) {
+      if (!things_snapshot) things_snapshot = things_.metadata().current_snapshot_id;
+      if (!rels_snapshot) rels_snapshot = relationships_.metadata().current_snapshot_id;
+      RETURN_IF_ERROR(Finish(entry.flush_id, things_snapshot, rels_snapshot, nullptr)
+                          .WithContext(fmt::format("finishing flush '{}'", entry.flush_id)));
+      continue;
+    }
+    // Abandon: the hot rows stay. A table that did commit keeps its files live in the index
+    // cache, so the next flush finds (and position-deletes) the copies it holds.
+    ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
+    IndexCache cache(db_);
+    RETURN_IF_ERROR(things_snapshot ? cache.Publish(entry.flush_id, cold::TableKind::kThings)
+                                    : cache.Discard(entry.flush_id, cold::TableKind::kThings));
+    RETURN_IF_ERROR(TombstoneVanishedRows(db_, entry.flush_id, clock_.NowMs()));
+    RETURN_IF_ERROR(rels_snapshot ? cache.Publish(entry.flush_id, cold::TableKind::kRelationships)
+                                  : cache.Discard(entry.flush_id, cold::TableKind::kRelationships));
+    for (std::string_view sql :
+         {"DELETE FROM thingsdb_flush_rows WHERE flush_id = ?1",
+          "UPDATE thingsdb_flush_journal SET state = 'abandoned' WHERE flush_id = ?1"}) {
+      ASSIGN_OR_RETURN(Statement stmt, db_.Prepare(sql));
+      stmt.BindText(1, entry.flush_id);
+      RETURN_IF_ERROR(stmt.Run());
+    }
+    RETURN_IF_ERROR(txn.Commit());
+  }
+  return Status::OK();
+}
+
+}  // namespace thingsdb::engine

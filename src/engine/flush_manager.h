@@ -1,0 +1,94 @@
+// FlushManager: moves one namespace's rows older than a cutoff from hot.db to the cold
+// Iceberg tables with the journaled protocol of docs/tiering.md ("Flush protocol"), and
+// finishes or abandons an interrupted flush (Recover). Uses the engine's own connection
+// (foreign keys off) and the tables it is given, which must outlive it. Not thread-safe:
+// ThingsDB serializes every call.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cold/cold_reader.h"
+#include "cold/cold_schema.h"
+#include "cold/flush_writer.h"
+#include "core/clock.h"
+#include "core/status.h"
+#include "iceberg/table.h"
+#include "objectstore/object_store.h"
+#include "sqlite/database.h"
+
+namespace thingsdb::engine {
+
+struct FlushOptions {
+  // Rows with updated_at (relationships: created_at) <= cutoff_ms move; when absent,
+  // cutoff = now - min_age_ms (all = true: cutoff = now, every row).
+  std::optional<int64_t> cutoff_ms;
+  int64_t min_age_ms = 5 * 60 * 1000;
+  bool all = false;
+};
+
+struct FlushReport {
+  std::string flush_id;  // empty when there was nothing to flush
+  int64_t cutoff_ms = 0;
+  int64_t things = 0;         // thing rows written to the cold tier
+  int64_t relationships = 0;  // relationship rows written
+  int64_t cold_deletes = 0;   // cold rows removed by position deletes (updated / deleted)
+  int64_t files = 0;          // data and delete files written
+  int64_t bytes = 0;
+  int64_t ms = 0;
+  int64_t ns_snapshot_id = 0;
+  std::optional<int64_t> things_snapshot_id;
+  std::optional<int64_t> relationships_snapshot_id;
+
+  std::string ToJson() const;
+};
+
+// Called at the named points of a flush ("before_iceberg_commit", "between_table_commits",
+// "after_iceberg_commit"); a non-OK status stops the flush there as a crash would.
+using FlushHook = std::function<Status(std::string_view point)>;
+
+class FlushManager {
+ public:
+  FlushManager(sqlite::Database& db, ObjectStore& store, iceberg::Table& things,
+               iceberg::Table& relationships, MonotonicClock& clock, FlushHook hook)
+      : db_(db),
+        store_(store),
+        things_(things),
+        relationships_(relationships),
+        clock_(clock),
+        hook_(std::move(hook)) {}
+
+  // Recover first, then one flush. Nothing to flush: an empty report.
+  Result<FlushReport> Flush(const FlushOptions& options);
+  // For every journal entry left 'writing': finishes the SQLite step when every table it
+  // planned to commit carries its flush id, else marks it abandoned (its objects are
+  // orphans; a table that did commit is reconciled by the next flush).
+  Status Recover();
+
+ private:
+  struct Pending;  // one flush in progress
+
+  Result<bool> Begin(int64_t cutoff, Pending& pending);
+  Status PlanDeletes(Pending& pending);
+  Status WriteFiles(Pending& pending, FlushReport& report);
+  Status Commit(Pending& pending);
+  Status Finish(const std::string& flush_id, std::optional<int64_t> things_snapshot,
+                std::optional<int64_t> relationships_snapshot, int64_t* ns_snapshot_id);
+  Status Hook(std::string_view point) { return hook_ ? hook_(point) : Status::OK(); }
+
+  sqlite::Database& db_;
+  ObjectStore& store_;
+  iceberg::Table& things_;
+  iceberg::Table& relationships_;
+  MonotonicClock& clock_;
+  FlushHook hook_;
+};
+
+// The id of the snapshot of `table` that flush `flush_id` committed, if any.
+std::optional<int64_t> SnapshotOfFlush(const iceberg::Table& table, std::string_view flush_id);
+
+}  // namespace thingsdb::engine

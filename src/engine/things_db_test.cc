@@ -1,0 +1,260 @@
+// ThingsDB across tiers: flush moves exactly the rows older than the cutoff; Get, Delete,
+// Update and Relate see both tiers; no flush fires a cascade.
+#include "engine/things_db.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "engine/testing/engine_fixture.h"
+
+namespace thingsdb::engine {
+namespace {
+
+using testing::EngineTest;
+
+constexpr int64_t kT0 = 1'700'000'000'000;
+
+class ThingsDBTest : public EngineTest {
+ protected:
+  // Things a0..a9 at kT0 (old), b0..b4 at kT0 + 1 h (young); a0→a1, a2→a3 at kT0.
+  void Seed() {
+    Open();
+    now_ms_ = kT0;
+    for (int i = 0; i < 10; ++i) {
+      before_["a" + std::to_string(i)] =
+          hot::ThingJson(Put("a" + std::to_string(i), fmt::format("{{\"n\":{}}}", i)));
+    }
+    old_rels_.push_back(Relate("a0", "a1"));
+    old_rels_.push_back(Relate("a2", "a3"));
+    now_ms_ = kT0 + 3'600'000;
+    for (int i = 0; i < 5; ++i) {
+      before_["b" + std::to_string(i)] =
+          hot::ThingJson(Put("b" + std::to_string(i), fmt::format("{{\"m\":{}}}", i), "u"));
+    }
+  }
+
+  std::map<std::string, std::string> before_;  // id → JSON before any flush
+  std::vector<hot::Relationship> old_rels_;
+};
+
+TEST_F(ThingsDBTest, FlushMovesExactlyTheRowsOlderThanTheCutoff) {
+  Seed();
+  FlushReport report = MustFlush(Cutoff(kT0 + 1000));
+  EXPECT_EQ(report.things, 10);
+  EXPECT_EQ(report.relationships, 2);
+  EXPECT_GT(report.files, 0);
+  EXPECT_GT(report.bytes, 0);
+  EXPECT_EQ(HotCount("things"), 5);
+  EXPECT_EQ(HotCount("relationships"), 0);
+  auto cold = ColdThings();
+  ASSERT_EQ(cold.size(), 10u);
+  for (const auto& [id, thing] : cold) EXPECT_EQ(id[0], 'a');
+  EXPECT_EQ(ColdRelationships().size(), 2u);
+  EXPECT_EQ(IntegrityCheck(), "ok");
+
+  auto snapshots = db_->Snapshots();
+  ASSERT_TRUE(snapshots.ok());
+  ASSERT_EQ(snapshots->size(), 1u);
+  EXPECT_EQ((*snapshots)[0].flush_id, report.flush_id);
+  EXPECT_EQ((*snapshots)[0].things_snapshot_id, db_->things_table().metadata().current_snapshot_id);
+  EXPECT_EQ((*snapshots)[0].relationships_snapshot_id,
+            db_->relationships_table().metadata().current_snapshot_id);
+  EXPECT_EQ((*snapshots)[0].flushed_rows, 12);
+
+  // Nothing left below the cutoff: an empty flush commits nothing.
+  FlushReport again = MustFlush(Cutoff(kT0 + 1000));
+  EXPECT_TRUE(again.flush_id.empty());
+}
+
+TEST_F(ThingsDBTest, GetFindsHotAndColdRowsWithIdenticalJson) {
+  Seed();
+  MustFlush(Cutoff(kT0 + 1000));
+  for (const auto& [id, json] : before_) {
+    auto thing = db_->Get(id);
+    ASSERT_TRUE(thing.ok()) << id << ": " << thing.status().ToString();
+    EXPECT_EQ(hot::ThingJson(*thing), json);
+  }
+  EXPECT_EQ(db_->Get("nope").status().code(), StatusCode::kNotFound);
+  // The same after reopening (the index cache and tables come from disk / the store).
+  Open();
+  for (const auto& [id, json] : before_) {
+    auto thing = db_->Get(id);
+    ASSERT_TRUE(thing.ok()) << id << ": " << thing.status().ToString();
+    EXPECT_EQ(hot::ThingJson(*thing), json);
+  }
+}
+
+TEST_F(ThingsDBTest, EmbeddingsSurviveTheFlush) {
+  Open();
+  now_ms_ = kT0;
+  auto put = db_->Put({"e1", "t", "{\"x\":1}", std::vector<float>{0.5f, -1.25f, 3.0f}});
+  ASSERT_TRUE(put.ok());
+  std::string json = hot::ThingJson(*put);
+  MustFlush(All());
+  EXPECT_EQ(HotCount("things"), 0);
+  auto thing = db_->Get("e1");
+  ASSERT_TRUE(thing.ok()) << thing.status().ToString();
+  EXPECT_EQ(hot::ThingJson(*thing), json);
+}
+
+TEST_F(ThingsDBTest, RowUpdatedDuringTheFlushStaysHot) {
+  Seed();
+  bool fired = false;
+  Open([&](std::string_view point) {
+    if (point == "before_iceberg_commit" && !fired) {
+      fired = true;
+      now_ms_ += 10;
+      auto updated = db_->hot().Update("a4", "{\"n\":\"new\"}", false);
+      EXPECT_TRUE(updated.ok()) << updated.status().ToString();
+    }
+    return Status::OK();
+  });
+  FlushReport report = MustFlush(Cutoff(kT0 + 1000));
+  EXPECT_EQ(report.things, 10);
+  EXPECT_TRUE(fired);
+  EXPECT_EQ(HotCount("things"), 6);  // b0..b4 and the updated a4
+  auto a4 = db_->Get("a4");
+  ASSERT_TRUE(a4.ok());
+  EXPECT_EQ(a4->data, "{\"n\":\"new\"}");
+  EXPECT_EQ(ColdThings().at("a4").data, "{\"n\":4}");  // shadowed by the hot row
+
+  // The next flush replaces the cold version: one version of a4, the new one.
+  MustFlush(All());
+  EXPECT_EQ(HotCount("things"), 0);
+  auto cold = ColdThings();
+  EXPECT_EQ(cold.size(), 15u);
+  EXPECT_EQ(cold.at("a4").data, "{\"n\":\"new\"}");
+  EXPECT_EQ(db_->Get("a4")->data, "{\"n\":\"new\"}");
+}
+
+TEST_F(ThingsDBTest, RowDeletedDuringTheFlushStaysDeleted) {
+  Seed();
+  Open([&](std::string_view point) {
+    if (point == "before_iceberg_commit" && db_->hot().Get("a7").ok()) {
+      EXPECT_TRUE(db_->hot().Delete("a7").ok());  // the hot cascade takes nothing cold
+    }
+    return Status::OK();
+  });
+  MustFlush(Cutoff(kT0 + 1000));
+  EXPECT_EQ(ColdThings().count("a7"), 1u);  // written, but tombstoned
+  EXPECT_EQ(db_->Get("a7").status().code(), StatusCode::kNotFound);
+  MustFlush(All());
+  EXPECT_EQ(ColdThings().count("a7"), 0u);
+  EXPECT_EQ(ColdThings().size(), 14u);
+  EXPECT_EQ(db_->Get("a7").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(ThingsDBTest, PutReusingAColdIdReplacesTheColdRowAtTheNextFlush) {
+  Seed();
+  MustFlush(Cutoff(kT0 + 1000));
+  Put("a2", "{\"again\":true}");
+  EXPECT_EQ(db_->Get("a2")->data, "{\"again\":true}");
+  MustFlush(All());
+  auto cold = ColdThings();  // fails on a duplicate id
+  EXPECT_EQ(cold.size(), 15u);
+  EXPECT_EQ(cold.at("a2").data, "{\"again\":true}");
+}
+
+TEST_F(ThingsDBTest, MaybeFlushFollowsTheThresholds) {
+  Seed();
+  auto first = db_->MaybeFlush();  // 15 rows < 10000, but the oldest is 1 h old > 5 min
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(first->has_value());
+  EXPECT_EQ((*first)->things, 15);
+  auto again = db_->MaybeFlush();
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->has_value());  // nothing hot
+}
+
+TEST_F(ThingsDBTest, HotRelationshipsSurviveAFlushOfTheirEndpoints) {
+  Seed();
+  // Young relationships between old things: the things move, the relationships stay.
+  Relate("a5", "a6");
+  Relate("a6", "a7", "likes");
+  MustFlush(Cutoff(kT0 + 1000));
+  EXPECT_EQ(HotCount("things"), 5);
+  EXPECT_EQ(HotCount("relationships"), 2);  // no cascade fired
+  EXPECT_EQ(IntegrityCheck(), "ok");
+  // Deleting a cold endpoint removes its hot relationships (the engine's cascade).
+  ASSERT_TRUE(db_->Delete("a6").ok());
+  EXPECT_EQ(HotCount("relationships"), 0);
+}
+
+TEST_F(ThingsDBTest, DeleteOfAColdThingTombstonesItAndItsRelationships) {
+  Seed();
+  MustFlush(Cutoff(kT0 + 1000));
+  ASSERT_TRUE(db_->Delete("a0").ok());
+  EXPECT_EQ(db_->Get("a0").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(db_->Delete("a0").code(), StatusCode::kNotFound);
+  EXPECT_EQ(db_->Update("a0", "{}", false).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(db_->Relate({"a1", "knows", "a0", std::nullopt}).status().code(),
+            StatusCode::kNotFound);
+  ASSERT_TRUE(db_->Delete("a2").ok());
+
+  MustFlush(All());
+  auto cold = ColdThings();
+  EXPECT_EQ(cold.count("a0"), 0u);
+  EXPECT_EQ(cold.count("a2"), 0u);
+  EXPECT_EQ(cold.size(), 13u);
+  EXPECT_TRUE(ColdRelationships().empty());  // a0→a1 and a2→a3 went with their ends
+  EXPECT_EQ(db_->Get("a0").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(db_->Get("a1")->data, "{\"n\":1}");
+}
+
+TEST_F(ThingsDBTest, UpdateOfAColdThingMovesTheNewVersionHot) {
+  Seed();
+  MustFlush(Cutoff(kT0 + 1000));
+  auto old = db_->Get("a3");
+  ASSERT_TRUE(old.ok());
+  now_ms_ += 1000;
+  auto updated = db_->Update("a3", "{\"extra\":true}", /*merge=*/true);
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  EXPECT_EQ(updated->data, "{\"n\":3,\"extra\":true}");
+  EXPECT_EQ(updated->created_at, old->created_at);
+  EXPECT_GT(updated->updated_at, old->updated_at);
+  EXPECT_EQ(hot::ThingJson(*db_->Get("a3")), hot::ThingJson(*updated));
+  // A second update is an ordinary hot update.
+  ASSERT_TRUE(db_->Update("a3", "{\"n\":33}", false).ok());
+  // A bad update of a cold thing leaves the cold version live.
+  EXPECT_FALSE(db_->Update("a5", "[1]", false).ok());
+  EXPECT_EQ(db_->Get("a5")->data, "{\"n\":5}");
+
+  MustFlush(All());
+  auto cold = ColdThings();
+  EXPECT_EQ(cold.size(), 15u);
+  EXPECT_EQ(cold.at("a3").data, "{\"n\":33}");
+  EXPECT_EQ(cold.at("a3").created_at, old->created_at);
+  EXPECT_EQ(cold.at("a5").data, "{\"n\":5}");
+}
+
+TEST_F(ThingsDBTest, RelateToAColdThing) {
+  Seed();
+  MustFlush(Cutoff(kT0 + 1000));
+  hot::Relationship rel = Relate("b0", "a9");  // hot → cold
+  EXPECT_FALSE(rel.id.empty());
+  Relate("a8", "a9");  // cold → cold
+  EXPECT_EQ(db_->Relate({"b0", "knows", "a9", std::nullopt}).status().code(),
+            StatusCode::kConflict);
+  // a0→a1 lives in the cold tier: a duplicate of it is refused too.
+  EXPECT_EQ(db_->Relate({"a0", "knows", "a1", std::nullopt}).status().code(),
+            StatusCode::kConflict);
+  EXPECT_EQ(db_->Relate({"b0", "knows", "zz", std::nullopt}).status().code(),
+            StatusCode::kNotFound);
+  // Both ends back in the hot tier (updated), their relationship still cold: no duplicate.
+  ASSERT_TRUE(db_->Update("a0", "{\"n\":0.5}", false).ok());
+  ASSERT_TRUE(db_->Update("a1", "{\"n\":1.5}", false).ok());
+  EXPECT_EQ(db_->Relate({"a0", "knows", "a1", std::nullopt}).status().code(),
+            StatusCode::kConflict);
+  EXPECT_EQ(db_->Relate({"b0", "bad type!", "a9", std::nullopt}).status().code(),
+            StatusCode::kInvalidArgument);
+  ASSERT_TRUE(db_->Relate({"a1", "knows", "a0", std::string("{\"w\":1}")}).ok());
+  EXPECT_EQ(HotCount("relationships"), 3);
+  ASSERT_TRUE(db_->Delete("a9").ok());  // takes both of its relationships with it
+  EXPECT_EQ(HotCount("relationships"), 1);
+  MustFlush(All());
+  EXPECT_EQ(ColdRelationships().size(), 3u);  // a0→a1, a2→a3, a1→a0
+  EXPECT_EQ(IntegrityCheck(), "ok");
+}
+
+}  // namespace
+}  // namespace thingsdb::engine
