@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { icebergRead } from 'icebird';
+import { installFileFetch } from './file_fetch.mjs';
 
 const require = createRequire(import.meta.url);
 const avro = require('avsc');
@@ -27,28 +28,7 @@ function run(...args) {
   return JSON.parse(execFileSync(tool, args, { encoding: 'utf8' }));
 }
 
-// icebird fetches everything: serve file:// URLs (with Range support) from disk.
-const realFetch = globalThis.fetch;
-globalThis.fetch = async (url, init = {}) => {
-  const href = typeof url === 'string' ? url : url.href ?? String(url);
-  if (!href.startsWith('file:')) return realFetch(url, init);
-  const file = fileURLToPath(href);
-  if (!fs.existsSync(file)) return new Response('not found', { status: 404, statusText: 'Not Found' });
-  let body = fs.readFileSync(file);
-  const headers = new Headers(init.headers || {});
-  const range = headers.get('range');
-  if (range) {
-    const m = /bytes=(\d*)-(\d*)/.exec(range);
-    const start = m[1] === '' ? body.length - Number(m[2]) : Number(m[1]);
-    const end = m[1] === '' || m[2] === '' ? body.length - 1 : Math.min(Number(m[2]), body.length - 1);
-    body = body.subarray(start, end + 1);
-    return new Response(body, { status: 206, headers: { 'content-length': String(body.length) } });
-  }
-  if (init.method === 'HEAD') {
-    return new Response(null, { status: 200, headers: { 'content-length': String(body.length) } });
-  }
-  return new Response(body, { status: 200, headers: { 'content-length': String(body.length) } });
-};
+installFileFetch();
 
 const longType = avro.types.LongType.__with({
   fromBuffer: (buf) => buf.readBigInt64LE(),
