@@ -355,6 +355,36 @@ std::vector<std::vector<const Row*>> SplitFiles(std::vector<const Row*> rows,
   return files;
 }
 
+// Writes the rows of each partition, sorted by id and split by the file limits, as data
+// files named <partition folder>/<flush id>-<n>.parquet (things and relationships alike).
+template <typename Row, typename SizeOf, typename ColumnsOf>
+Result<WrittenFiles> WritePartitions(ObjectStore& store, const iceberg::TablePaths& paths,
+                                     const TableLayout& layout, const FlushOptions& options,
+                                     std::map<PartitionKey, std::vector<const Row*>>& partitions,
+                                     SizeOf size_of, ColumnsOf columns_of) {
+  iceberg::Schema iceberg_schema = IcebergSchema(layout);
+  parquet::Schema parquet_schema = ParquetSchema(layout);
+  WrittenFiles out;
+  for (auto& [partition, members] : partitions) {
+    std::stable_sort(members.begin(), members.end(),
+                     [](const Row* a, const Row* b) { return a->id < b->id; });
+    auto files = SplitFiles(std::move(members), options, size_of);
+    for (size_t file_idx = 0; file_idx < files.size(); ++file_idx) {
+      std::string key = paths.DataFileKey(
+          fmt::format("{}/{}-{}.parquet", PartitionFolder(partition.first, partition.second),
+                      options.flush_id, file_idx));
+      FileColumns columns = columns_of(layout, files[file_idx]);
+      ASSIGN_OR_RETURN(iceberg::DataFile file,
+                       WriteFile(store, paths, key, iceberg_schema, parquet_schema, options.writer,
+                                 columns, iceberg::FileContent::kData));
+      file.partition = PartitionOf(partition);
+      out.infos.push_back(MakeInfo(layout, file, key, partition.first, partition.second, columns));
+      out.files.push_back(std::move(file));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 int32_t DayOfMillis(int64_t ms) {
@@ -407,30 +437,13 @@ Result<WrittenFiles> FlushWriter::WriteThings(const std::vector<ColdThing>& rows
   for (const auto& row : rows) {
     partitions[{row.type, DayOfMillis(row.created_at)}].push_back(&row);
   }
-  iceberg::Schema iceberg_schema = IcebergSchema(layout_);
-  parquet::Schema parquet_schema = ParquetSchema(layout_);
-  WrittenFiles out;
-  for (auto& [partition, members] : partitions) {
-    std::stable_sort(members.begin(), members.end(),
-                     [](const ColdThing* a, const ColdThing* b) { return a->id < b->id; });
-    auto files = SplitFiles(std::move(members), options_, [](const ColdThing& t) {
-      return static_cast<int64_t>(t.id.size() + t.type.size() + t.data.size() + 16 +
-                                  (t.embedding ? t.embedding->size() * 4 : 0));
-    });
-    for (size_t file_idx = 0; file_idx < files.size(); ++file_idx) {
-      std::string key = paths_.DataFileKey(
-          fmt::format("{}/{}-{}.parquet", PartitionFolder(partition.first, partition.second),
-                      options_.flush_id, file_idx));
-      FileColumns columns = ThingColumns(layout_, files[file_idx]);
-      ASSIGN_OR_RETURN(iceberg::DataFile file,
-                       WriteFile(*store_, paths_, key, iceberg_schema, parquet_schema,
-                                 options_.writer, columns, iceberg::FileContent::kData));
-      file.partition = PartitionOf(partition);
-      out.infos.push_back(MakeInfo(layout_, file, key, partition.first, partition.second, columns));
-      out.files.push_back(std::move(file));
-    }
-  }
-  return out;
+  return WritePartitions<ColdThing>(
+      *store_, paths_, layout_, options_, partitions,
+      [](const ColdThing& t) {
+        return static_cast<int64_t>(t.id.size() + t.type.size() + t.data.size() + 16 +
+                                    (t.embedding ? t.embedding->size() * 4 : 0));
+      },
+      ThingColumns);
 }
 
 Result<WrittenFiles> FlushWriter::WriteRelationships(
@@ -442,31 +455,13 @@ Result<WrittenFiles> FlushWriter::WriteRelationships(
   for (const auto& row : rows) {
     partitions[{row.type, DayOfMillis(row.created_at)}].push_back(&row);
   }
-  iceberg::Schema iceberg_schema = IcebergSchema(layout_);
-  parquet::Schema parquet_schema = ParquetSchema(layout_);
-  WrittenFiles out;
-  for (auto& [partition, members] : partitions) {
-    std::stable_sort(
-        members.begin(), members.end(),
-        [](const ColdRelationship* a, const ColdRelationship* b) { return a->id < b->id; });
-    auto files = SplitFiles(std::move(members), options_, [](const ColdRelationship& r) {
-      return static_cast<int64_t>(r.id.size() + r.from_id.size() + r.to_id.size() + r.type.size() +
-                                  (r.data ? r.data->size() : 0) + 8);
-    });
-    for (size_t file_idx = 0; file_idx < files.size(); ++file_idx) {
-      std::string key = paths_.DataFileKey(
-          fmt::format("{}/{}-{}.parquet", PartitionFolder(partition.first, partition.second),
-                      options_.flush_id, file_idx));
-      FileColumns columns = RelationshipColumns(layout_, files[file_idx]);
-      ASSIGN_OR_RETURN(iceberg::DataFile file,
-                       WriteFile(*store_, paths_, key, iceberg_schema, parquet_schema,
-                                 options_.writer, columns, iceberg::FileContent::kData));
-      file.partition = PartitionOf(partition);
-      out.infos.push_back(MakeInfo(layout_, file, key, partition.first, partition.second, columns));
-      out.files.push_back(std::move(file));
-    }
-  }
-  return out;
+  return WritePartitions<ColdRelationship>(
+      *store_, paths_, layout_, options_, partitions,
+      [](const ColdRelationship& r) {
+        return static_cast<int64_t>(r.id.size() + r.from_id.size() + r.to_id.size() +
+                                    r.type.size() + (r.data ? r.data->size() : 0) + 8);
+      },
+      RelationshipColumns);
 }
 
 Result<WrittenFiles> FlushWriter::WritePositionDeletes(
