@@ -101,13 +101,11 @@ SqlValue ColumnValue(const Statement& stmt, int col) {
   }
 }
 
-// The WHERE clause and its parameters for a find query.
-struct FindSql {
-  std::string sql;
-  std::vector<SqlValue> params;
-};
+}  // namespace
 
 Result<FindSql> BuildFindSql(const FindQuery& query, const HotLimits& limits) {
+  if (query.limit < 1) return Status::InvalidArgument("limit must be at least 1");
+  if (query.order_path) RETURN_IF_ERROR(ValidateJsonPath(*query.order_path));
   FindSql out;
   std::string order_expr = query.order_path ? JsonExtract(*query.order_path) : "id";
   out.sql = "SELECT id, type, data, embedding, created_at, updated_at, " + order_expr +
@@ -166,11 +164,35 @@ Result<FindSql> BuildFindSql(const FindQuery& query, const HotLimits& limits) {
   return out;
 }
 
-}  // namespace
+Result<FindPage> FindPageFromRows(const FindQuery& query, const QueryResult& rows) {
+  FindPage page;
+  const SqlValue* last_order = nullptr;
+  for (const auto& row : rows.rows) {
+    if (row.size() != 7) return Status::InvalidArgument("a find row needs 7 columns");
+    if (static_cast<int64_t>(page.things.size()) == query.limit) {
+      page.next_cursor = EncodeCursor(*last_order, page.things.back().id);
+      break;
+    }
+    last_order = &row[6];
+    const auto* id = std::get_if<std::string>(&row[0]);
+    const auto* type = std::get_if<std::string>(&row[1]);
+    const auto* data = std::get_if<std::string>(&row[2]);
+    const auto* created = std::get_if<int64_t>(&row[4]);
+    const auto* updated = std::get_if<int64_t>(&row[5]);
+    if (!id || !type || !data || !created || !updated) {
+      return Status::InvalidArgument("a find row has a column of the wrong type");
+    }
+    Thing thing{*id, *type, *data, std::nullopt, *created, *updated};
+    if (const auto* blob = std::get_if<Blob>(&row[3])) {
+      ASSIGN_OR_RETURN(auto values, EmbeddingFromBlob(blob->bytes));
+      thing.embedding = std::move(values);
+    }
+    page.things.push_back(std::move(thing));
+  }
+  return page;
+}
 
 Result<FindPage> HotStore::Find(const FindQuery& query) {
-  if (query.limit < 1) return Status::InvalidArgument("limit must be at least 1");
-  if (query.order_path) RETURN_IF_ERROR(ValidateJsonPath(*query.order_path));
   ASSIGN_OR_RETURN(FindSql find, BuildFindSql(query, options_.limits));
   ASSIGN_OR_RETURN(ReaderLease reader, AcquireReader());
   ASSIGN_OR_RETURN(Statement stmt, reader->Cached(find.sql));

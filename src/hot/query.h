@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "hot/limits.h"
 #include "hot/thing.h"
 
 namespace thingsdb::hot {
@@ -57,6 +58,19 @@ struct FindPage {
   std::vector<Thing> things;
   std::string next_cursor;  // empty on the last page
 };
+
+// A find query as one SELECT over a table or view named `things`: columns id, type, data,
+// embedding, created_at, updated_at, then the order key; at most limit + 1 rows. The hot
+// tier runs it on its tables, the engine on the views over both tiers. InvalidArgument or
+// LimitExceeded for a bad query.
+struct FindSql {
+  std::string sql;
+  std::vector<SqlValue> params;
+};
+Result<FindSql> BuildFindSql(const FindQuery& query, const HotLimits& limits);
+// The page those rows make (the cursor from the last row kept). InvalidArgument when a row
+// does not have the columns of BuildFindSql.
+Result<FindPage> FindPageFromRows(const FindQuery& query, const QueryResult& rows);
 
 // Checks a JSON path of our grammar: "$" then ".key" (letters, digits, _) or "[N]" steps.
 // Only such paths are ever spliced into SQL text (as the literal of an index expression).
