@@ -8,6 +8,7 @@
 # --quick: 1K and 10K rows, 1K- and 10K-user graphs (no 1M rows, no 100K-user graph); for CI.
 # The full run takes several minutes on 2 cores. Work files go to $HOTBENCH_WORK
 # (default: a fresh directory under /tmp), removed at the end unless HOTBENCH_KEEP=1.
+# HOTBENCH_BUILD=DIR: the CMake build directory of thingsdb_hot_bench (default build/benchhot).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,7 +19,7 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) QUICK=(--quick) ;;
     --out) OUT="$2"; shift ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "run_hot_bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift

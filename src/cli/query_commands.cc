@@ -1,6 +1,9 @@
 // Verbs that query and administer a namespace: find, sql, index, stats, optimize.
 #include <fmt/format.h>
 
+#include <cstdio>
+#include <optional>
+
 #include "cli/context.h"
 #include "core/json.h"
 #include "hot/stats_json.h"
@@ -36,7 +39,21 @@ struct SqlArgs {
   std::string sql;
   std::vector<std::string> params;
   bool explain = false;
+  std::optional<int64_t> snapshot;
+  bool stats = false;
 };
+
+// --stats: what the statement's cold scans read and skipped, one JSON line on stderr.
+void PrintScanStats(const cold::ScanCounters& c) {
+  fmt::print(stderr,
+             "{{\"coldFilesPlanned\":{},\"coldFilesPrunedByPlan\":{},\"coldFilesSkipped\":{},"
+             "\"coldFilesRead\":{},\"coldRowGroupsRead\":{},\"coldRowGroupsSkipped\":{},"
+             "\"coldPagesRead\":{},\"coldPagesSkipped\":{},\"coldDeleteFilesRead\":{},"
+             "\"coldRowsReturned\":{},\"coldRequests\":{},\"coldBytesRead\":{}}}\n",
+             c.files_planned, c.files_pruned_by_plan, c.files_skipped, c.files_read,
+             c.row_groups_read, c.row_groups_skipped, c.pages_read, c.pages_skipped,
+             c.delete_files_read, c.rows_returned, c.object_requests, c.bytes_read);
+}
 
 }  // namespace
 
@@ -47,7 +64,7 @@ void RegisterQueryCommands(CLI::App& app, Context& ctx) {
       "Things by type and JSON-path conditions, as NDJSON; prints the next page's cursor "
       "to stderr",
       [&ctx, find] {
-        ASSIGN_OR_RETURN(auto store, ctx.OpenStore());
+        ASSIGN_OR_RETURN(auto store, ctx.OpenEngine());
         hot::FindQuery query;
         if (!find->type.empty()) query.type = find->type;
         for (const auto& text : find->where) {
@@ -84,23 +101,39 @@ void RegisterQueryCommands(CLI::App& app, Context& ctx) {
   cmd->add_option("--cursor", find->cursor, "Continue after a previous page");
 
   auto sql = std::make_shared<SqlArgs>();
-  cmd = AddCommand(app, ctx, "sql", "Run read-only SQL; rows as NDJSON objects", [&ctx, sql] {
-    ASSIGN_OR_RETURN(auto store, ctx.OpenStore());
-    if (sql->explain) {
-      ASSIGN_OR_RETURN(auto plan, store->ExplainQueryPlan(sql->sql));
-      for (const auto& line : plan) PrintLine(line);
-      return Status::OK();
-    }
-    std::vector<hot::SqlValue> params;
-    for (const auto& text : sql->params) params.push_back(ParseParam(text));
-    ASSIGN_OR_RETURN(hot::QueryResult result, store->Query(sql->sql, params));
-    for (const auto& row : result.rows) PrintLine(RowJson(result.columns, row));
-    return Status::OK();
-  });
+  cmd = AddCommand(
+      app, ctx, "sql",
+      "Run read-only SQL over both tiers (things / relationships are hot ∪ cold); rows as "
+      "NDJSON objects",
+      [&ctx, sql] {
+        ASSIGN_OR_RETURN(auto db, ctx.OpenEngine());
+        if (sql->explain) {
+          ASSIGN_OR_RETURN(auto plan, db->ExplainQueryPlan(sql->sql, sql->snapshot));
+          for (const auto& line : plan) PrintLine(line);
+          return Status::OK();
+        }
+        std::vector<hot::SqlValue> params;
+        for (const auto& text : sql->params) params.push_back(ParseParam(text));
+        cold::ScanCounters counters;
+        auto result = db->Query(sql->sql, params, sql->snapshot, &counters);
+        if (result.ok()) {
+          for (const auto& row : result->rows) PrintLine(RowJson(result->columns, row));
+        }
+        if (sql->stats) {
+          std::fflush(stdout);  // rows first, then the stats line
+          PrintScanStats(counters);
+        }
+        return result.status();
+      });
   cmd->add_option("SQL", sql->sql, "One SELECT (or other read-only) statement")->required();
   cmd->add_option("--param", sql->params,
                   "Value for the next ? (a JSON scalar, else taken as text); repeatable");
   cmd->add_flag("--explain", sql->explain, "Print the query plan instead of running it");
+  cmd->add_option("--snapshot", sql->snapshot,
+                  "Time travel: read the cold tier as of this namespace (or table) snapshot "
+                  "id (see `thingsdb snapshots`); hot rows are not read");
+  cmd->add_flag("--stats", sql->stats,
+                "Print the cold files / row groups / pages read and skipped to stderr");
 
   CLI::App* index = app.add_subcommand("index", "JSON-path indexes: add, drop, list");
   index->require_subcommand(1);

@@ -23,6 +23,9 @@ struct ServeArgs {
   int threads = 32;
   size_t max_open = 256;
   size_t max_body_bytes = 8 * 1024 * 1024;
+  int64_t flush_interval_s = 30;
+  int64_t flush_max_rows = 10000;
+  int64_t flush_max_age_s = 300;
   bool quiet = false;
 };
 
@@ -34,6 +37,14 @@ Status RunServe(const Context& ctx, const ServeArgs& args) {
   options.max_body_bytes = args.max_body_bytes;
   options.registry.data_dir = ctx.data_dir;
   options.registry.max_open = args.max_open;
+  options.registry.cold_uri = ctx.cold_uri;
+  if (args.flush_interval_s < 0 || args.flush_max_rows < 1 || args.flush_max_age_s < 0) {
+    return Status::InvalidArgument(
+        "--flush-interval and --flush-max-age must be >= 0 and --flush-max-rows >= 1");
+  }
+  options.flush_interval = std::chrono::seconds(args.flush_interval_s);
+  options.registry.flush_max_rows = args.flush_max_rows;
+  options.registry.flush_max_age_ms = args.flush_max_age_s * 1000;
   options.log_requests = !args.quiet;
   options.admin_token = args.token;
   bool generated = false;
@@ -60,8 +71,10 @@ Status RunServe(const Context& ctx, const ServeArgs& args) {
     fmt::print(stderr, "thingsdb serve: admin token (generated, shown once): {}\n", admin_token);
   }
   fmt::print(stderr,
-             "{{\"level\":\"info\",\"msg\":\"listening\",\"host\":{},\"port\":{},\"data\":{}}}\n",
-             JsonString(args.host), server->port(), JsonString(ctx.data_dir));
+             "{{\"level\":\"info\",\"msg\":\"listening\",\"host\":{},\"port\":{},\"data\":{},"
+             "\"cold\":{}}}\n",
+             JsonString(args.host), server->port(), JsonString(ctx.data_dir),
+             JsonString(ctx.cold_uri.empty() ? ctx.data_dir + "/warehouse" : ctx.cold_uri));
   std::fflush(stderr);
 
   std::atomic<bool> done{false};
@@ -99,6 +112,14 @@ void RegisterServe(CLI::App& app, Context& ctx) {
   cmd->add_option("--max-open", args->max_open, "Namespaces kept open at most (default 256)");
   cmd->add_option("--max-body", args->max_body_bytes,
                   "Largest request body in bytes (default 8 MiB)");
+  cmd->add_option("--flush-interval", args->flush_interval_s,
+                  "Seconds between background flush checks of the open namespaces (default 30; "
+                  "0: off)");
+  cmd->add_option("--flush-max-rows", args->flush_max_rows,
+                  "Flush a namespace once its hot tier holds this many things (default 10000)");
+  cmd->add_option("--flush-max-age", args->flush_max_age_s,
+                  "Flush a namespace once its oldest hot thing is this many seconds old "
+                  "(default 300)");
   cmd->add_flag("--quiet", args->quiet, "No per-request log lines");
 }
 

@@ -46,7 +46,7 @@ struct GraphArgs {
 void RegisterThingCommands(CLI::App& app, Context& ctx) {
   auto put = std::make_shared<ThingArgs>();
   CLI::App* cmd = AddCommand(app, ctx, "put", "Create a thing; prints it as JSON", [&ctx, put] {
-    ASSIGN_OR_RETURN(auto store, ctx.OpenStore());
+    ASSIGN_OR_RETURN(auto store, ctx.OpenEngine());
     ASSIGN_OR_RETURN(auto embedding, ParseOptionalEmbedding(put->embedding));
     hot::NewThing thing{put->id.empty() ? std::nullopt : std::optional(put->id), put->type,
                         put->data, embedding};
@@ -109,7 +109,7 @@ void RegisterThingCommands(CLI::App& app, Context& ctx) {
   auto unrel = std::make_shared<GraphArgs>();
   cmd = AddCommand(app, ctx, "unrelate", "Delete the relationship FROM -[TYPE]-> TO",
                    [&ctx, unrel] {
-                     ASSIGN_OR_RETURN(auto store, ctx.OpenStore());
+                     ASSIGN_OR_RETURN(auto store, ctx.OpenEngine());
                      RETURN_IF_ERROR(store->Unrelate(unrel->id, unrel->type, unrel->to));
                      PrintLine("{\"deleted\":true}");
                      return Status::OK();
@@ -121,7 +121,7 @@ void RegisterThingCommands(CLI::App& app, Context& ctx) {
   auto related = std::make_shared<GraphArgs>();
   cmd = AddCommand(app, ctx, "related",
                    "Things one hop away, as NDJSON of {relationship, thing}", [&ctx, related] {
-                     ASSIGN_OR_RETURN(auto store, ctx.OpenStore());
+                     ASSIGN_OR_RETURN(auto store, ctx.OpenEngine());
                      hot::RelatedOptions options;
                      ASSIGN_OR_RETURN(options.direction, ParseDirection(related->direction));
                      if (!related->type.empty()) options.type = related->type;
@@ -139,7 +139,7 @@ void RegisterThingCommands(CLI::App& app, Context& ctx) {
   cmd = AddCommand(app, ctx, "traverse",
                    "Breadth-first walk; NDJSON of {id, depth, parent}, nearest first",
                    [&ctx, trav] {
-                     ASSIGN_OR_RETURN(auto store, ctx.OpenStore());
+                     ASSIGN_OR_RETURN(auto store, ctx.OpenEngine());
                      hot::TraverseOptions options;
                      ASSIGN_OR_RETURN(options.direction, ParseDirection(trav->direction));
                      if (!trav->type.empty()) options.type = trav->type;
@@ -162,7 +162,7 @@ void RegisterThingCommands(CLI::App& app, Context& ctx) {
   auto path = std::make_shared<GraphArgs>();
   cmd = AddCommand(app, ctx, "path", "A shortest path FROM → TO as a JSON array of ids",
                    [&ctx, path] {
-                     ASSIGN_OR_RETURN(auto store, ctx.OpenStore());
+                     ASSIGN_OR_RETURN(auto store, ctx.OpenEngine());
                      hot::PathOptions options;
                      ASSIGN_OR_RETURN(options.direction, ParseDirection(path->direction));
                      if (!path->type.empty()) options.type = path->type;

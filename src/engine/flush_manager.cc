@@ -18,12 +18,20 @@ using sqlite::Transaction;
 namespace {
 
 constexpr char kFlushIdKey[] = "thingsdb.flush-id";
+// Row keys journaled per write transaction in Begin (each holds the writer lock briefly).
+constexpr size_t kFlushRowsBatch = 2000;
 
 Result<int64_t> CountRows(sqlite::Database& db, std::string_view sql, std::string_view arg) {
   ASSIGN_OR_RETURN(Statement stmt, db.Cached(sql));
   stmt.BindText(1, arg);
   ASSIGN_OR_RETURN(bool row, stmt.Step());
   return row ? stmt.ColumnInt(0) : 0;
+}
+
+int64_t MicrosSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+      .count();
 }
 
 void AppendOptionalInt(std::string& out, const std::optional<int64_t>& value) {
@@ -100,14 +108,16 @@ Result<FlushReport> FlushManager::Flush(const FlushOptions& options) {
   FlushReport report;
   report.cutoff_ms = cutoff;
   Pending pending;
-  ASSIGN_OR_RETURN(bool any, Begin(cutoff, pending));
+  ASSIGN_OR_RETURN(bool any, Begin(cutoff, pending, report));
   if (!any) return report;
   report.flush_id = pending.flush_id;
   RETURN_IF_ERROR(PlanDeletes(pending));
   RETURN_IF_ERROR(WriteFiles(pending, report));
   RETURN_IF_ERROR(Commit(pending));
+  auto finish_start = std::chrono::steady_clock::now();
   RETURN_IF_ERROR(Finish(pending.flush_id, pending.things_snapshot, pending.relationships_snapshot,
                          &report.ns_snapshot_id));
+  report.finish_us = MicrosSince(finish_start);
   report.things_snapshot_id = pending.things_snapshot;
   report.relationships_snapshot_id = pending.relationships_snapshot;
   report.ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -116,18 +126,74 @@ Result<FlushReport> FlushManager::Flush(const FlushOptions& options) {
   return report;
 }
 
-// Step 1 and 2: picks the flush id, reads the rows and tombstones, and journals the intent
-// (the exact row versions to move) in one transaction. False when there is nothing to do.
-Result<bool> FlushManager::Begin(int64_t cutoff, Pending& pending) {
-  ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
-  ASSIGN_OR_RETURN(int64_t last_seq, GetTierInt(db_, "flush_seq"));
-  pending.seq = last_seq + 1;
+// Step 1: reads the rows and tombstones on a read snapshot (hot writers keep going), then
+// picks the flush id and journals the intent — the exact row versions to move — in short
+// write transactions. False when there is nothing to do.
+Result<bool> FlushManager::Begin(int64_t cutoff, Pending& pending, FlushReport& report) {
   pending.cutoff = cutoff;
-  ASSIGN_OR_RETURN(int64_t attempts,
-                   CountRows(db_, "SELECT count(*) FROM thingsdb_flush_journal WHERE seq = ?1",
-                             std::to_string(pending.seq)));
-  pending.flush_id = fmt::format("f{:08d}-{}", pending.seq, attempts);
+  auto read_start = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(int64_t max_tombstone, ReadSnapshot(cutoff, pending));
+  report.read_us = MicrosSince(read_start);
+  if (pending.things.empty() && pending.relationships.empty() && pending.dead_things.empty() &&
+      pending.dead_relationships.empty()) {
+    return false;
+  }
+  {
+    auto txn_start = std::chrono::steady_clock::now();
+    ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
+    ASSIGN_OR_RETURN(int64_t last_seq, GetTierInt(db_, "flush_seq"));
+    pending.seq = last_seq + 1;
+    ASSIGN_OR_RETURN(int64_t attempts,
+                     CountRows(db_, "SELECT count(*) FROM thingsdb_flush_journal WHERE seq = ?1",
+                               std::to_string(pending.seq)));
+    pending.flush_id = fmt::format("f{:08d}-{}", pending.seq, attempts);
+    ASSIGN_OR_RETURN(
+        Statement journal,
+        db_.Cached("INSERT INTO thingsdb_flush_journal(flush_id, seq, cutoff, state, "
+                   "started_at, max_tombstone) VALUES (?1, ?2, ?3, 'writing', ?4, ?5)"));
+    journal.BindText(1, pending.flush_id).BindInt(2, pending.seq).BindInt(3, cutoff);
+    journal.BindInt(4, clock_.NowMs()).BindInt(5, max_tombstone);
+    RETURN_IF_ERROR(journal.Run());
+    RETURN_IF_ERROR(txn.Commit());
+    report.begin_lock_us = MicrosSince(txn_start);
+  }
+  // The row keys in batches, so that hot writers wait for one batch at most. A crash in
+  // between leaves a 'writing' entry with no plan: recovery abandons it.
+  size_t thing_idx = 0;
+  size_t rel_idx = 0;
+  while (thing_idx < pending.things.size() || rel_idx < pending.relationships.size()) {
+    auto txn_start = std::chrono::steady_clock::now();
+    ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
+    ASSIGN_OR_RETURN(Statement keys,
+                     db_.Cached("INSERT INTO thingsdb_flush_rows(flush_id, kind, id, stamp) "
+                                "VALUES (?1, ?2, ?3, ?4)"));
+    for (size_t batch = 0; batch < kFlushRowsBatch; ++batch) {
+      if (thing_idx < pending.things.size()) {
+        const cold::ColdThing& thing = pending.things[thing_idx++];
+        keys.BindText(1, pending.flush_id).BindText(2, kThingKind);
+        keys.BindText(3, thing.id).BindInt(4, thing.updated_at);
+      } else if (rel_idx < pending.relationships.size()) {
+        const cold::ColdRelationship& rel = pending.relationships[rel_idx++];
+        keys.BindText(1, pending.flush_id).BindText(2, kRelationshipKind);
+        keys.BindText(3, rel.id).BindInt(4, rel.created_at);
+      } else {
+        break;
+      }
+      RETURN_IF_ERROR(keys.Run());
+      keys.Reset();
+    }
+    RETURN_IF_ERROR(txn.Commit());
+    report.begin_lock_us = std::max(report.begin_lock_us, MicrosSince(txn_start));
+  }
+  return true;
+}
 
+// The things with updated_at <= cutoff, the relationships with created_at <= cutoff and
+// every tombstone, from one read transaction (a WAL snapshot: it holds no writer lock).
+// Returns the largest tombstone rowid read. Tombstones cannot change until Finish: they
+// are written only on the engine connection, which the caller holds for the whole flush.
+Result<int64_t> FlushManager::ReadSnapshot(int64_t cutoff, Pending& pending) {
+  ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_, Transaction::Mode::kDeferred));
   ASSIGN_OR_RETURN(Statement things,
                    db_.Prepare("SELECT id, type, data, embedding, created_at, updated_at "
                                "FROM things WHERE updated_at <= ?1 ORDER BY id"));
@@ -170,35 +236,13 @@ Result<bool> FlushManager::Begin(int64_t cutoff, Pending& pending) {
     set.emplace(tombs.ColumnText(1));
     max_tombstone = std::max(max_tombstone, tombs.ColumnInt(2));
   }
-  if (pending.things.empty() && pending.relationships.empty() && pending.dead_things.empty() &&
-      pending.dead_relationships.empty()) {
-    txn.Rollback();
-    return false;
-  }
-
-  ASSIGN_OR_RETURN(Statement journal,
-                   db_.Cached("INSERT INTO thingsdb_flush_journal(flush_id, seq, cutoff, state, "
-                              "started_at, max_tombstone) VALUES (?1, ?2, ?3, 'writing', ?4, ?5)"));
-  journal.BindText(1, pending.flush_id).BindInt(2, pending.seq).BindInt(3, cutoff);
-  journal.BindInt(4, clock_.NowMs()).BindInt(5, max_tombstone);
-  RETURN_IF_ERROR(journal.Run());
-  ASSIGN_OR_RETURN(Statement keys,
-                   db_.Cached("INSERT INTO thingsdb_flush_rows(flush_id, kind, id, stamp) "
-                              "VALUES (?1, ?2, ?3, ?4)"));
-  for (const cold::ColdThing& thing : pending.things) {
-    keys.BindText(1, pending.flush_id).BindText(2, kThingKind);
-    keys.BindText(3, thing.id).BindInt(4, thing.updated_at);
-    RETURN_IF_ERROR(keys.Run());
-    keys.Reset();
-  }
-  for (const cold::ColdRelationship& rel : pending.relationships) {
-    keys.BindText(1, pending.flush_id).BindText(2, kRelationshipKind);
-    keys.BindText(3, rel.id).BindInt(4, rel.created_at);
-    RETURN_IF_ERROR(keys.Run());
-    keys.Reset();
-  }
+  RETURN_IF_ERROR(Hook("rows_read"));  // the snapshot is still open here
+  // Finalize the reads before the snapshot ends.
+  things = Statement();
+  rels = Statement();
+  tombs = Statement();
   RETURN_IF_ERROR(txn.Commit());
-  return true;
+  return max_tombstone;
 }
 
 // Step 3: every cold row this flush supersedes — tombstoned ids, and flushed ids that

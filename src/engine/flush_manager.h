@@ -40,6 +40,11 @@ struct FlushReport {
   int64_t files = 0;          // data and delete files written
   int64_t bytes = 0;
   int64_t ms = 0;
+  // Where the time went, in microseconds (not in ToJson): the read snapshot, the longest
+  // write transaction of Begin (journal, a batch of row keys), the final transaction.
+  int64_t read_us = 0;
+  int64_t begin_lock_us = 0;
+  int64_t finish_us = 0;
   int64_t ns_snapshot_id = 0;
   std::optional<int64_t> things_snapshot_id;
   std::optional<int64_t> relationships_snapshot_id;
@@ -47,8 +52,9 @@ struct FlushReport {
   std::string ToJson() const;
 };
 
-// Called at the named points of a flush ("before_iceberg_commit", "between_table_commits",
-// "after_iceberg_commit"); a non-OK status stops the flush there as a crash would.
+// Called at the named points of a flush ("rows_read" — while Begin's read snapshot is open —,
+// "before_iceberg_commit", "between_table_commits", "after_iceberg_commit"); a non-OK status
+// stops the flush there as a crash would.
 using FlushHook = std::function<Status(std::string_view point)>;
 
 class FlushManager {
@@ -72,7 +78,8 @@ class FlushManager {
  private:
   struct Pending;  // one flush in progress
 
-  Result<bool> Begin(int64_t cutoff, Pending& pending);
+  Result<bool> Begin(int64_t cutoff, Pending& pending, FlushReport& report);
+  Result<int64_t> ReadSnapshot(int64_t cutoff, Pending& pending);
   Status PlanDeletes(Pending& pending);
   Status WriteFiles(Pending& pending, FlushReport& report);
   Status Commit(Pending& pending);

@@ -89,10 +89,20 @@ Status ThingsDB::Init() {
                    warehouse.OpenOrCreate(options_.ns, cold::TableLayout::Relationships()));
   flusher_ = std::make_unique<FlushManager>(*db_, *store_, *things_, *relationships_, *clock_,
                                             options_.flush_hook);
-  return flusher_->Recover().WithContext(fmt::format("recovering namespace '{}'", options_.ns));
+  RETURN_IF_ERROR(
+      flusher_->Recover().WithContext(fmt::format("recovering namespace '{}'", options_.ns)));
+  ASSIGN_OR_RETURN(int64_t journal, db_->QueryInt("SELECT count(*) FROM thingsdb_flush_journal"));
+  cold_seen_ = journal > 0 || things_->metadata().current_snapshot_id.has_value() ||
+               relationships_->metadata().current_snapshot_id.has_value();
+  return Status::OK();
 }
 
 Result<FlushReport> ThingsDB::Flush(const FlushOptions& options) {
+  if (ColdTierEmpty()) {
+    // Calls that took the hot-only path finish first; later ones read both tiers.
+    std::unique_lock<std::shared_mutex> first_flush(first_flush_mu_);
+    cold_seen_.store(true, std::memory_order_release);
+  }
   std::lock_guard<std::mutex> lock(mu_);
   auto report = flusher_->Flush(options);
   if (!report.ok()) {
@@ -104,14 +114,22 @@ Result<FlushReport> ThingsDB::Flush(const FlushOptions& options) {
 Result<std::optional<FlushReport>> ThingsDB::MaybeFlush() {
   int64_t oldest = 0;
   int64_t rows = 0;
+  int64_t hot_bytes = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     ASSIGN_OR_RETURN(rows, db_->QueryInt("SELECT count(*) FROM things"));
     ASSIGN_OR_RETURN(oldest, db_->QueryInt("SELECT min(updated_at) FROM things", 0));
+    // Pages in use: a flush frees pages (freelist) but does not shrink the file.
+    ASSIGN_OR_RETURN(int64_t pages, db_->QueryInt("PRAGMA page_count"));
+    ASSIGN_OR_RETURN(int64_t free_pages, db_->QueryInt("PRAGMA freelist_count"));
+    ASSIGN_OR_RETURN(int64_t page_size, db_->QueryInt("PRAGMA page_size"));
+    hot_bytes = (pages - free_pages) * page_size;
   }
   int64_t now = clock_->NowMs();
-  bool due =
-      rows >= options_.flush_max_rows || (rows > 0 && now - oldest >= options_.flush_max_age_ms);
+  auto crossed = [](int64_t value, int64_t limit) { return limit > 0 && value >= limit; };
+  bool due = crossed(rows, options_.flush_max_rows) ||
+             (rows > 0 && crossed(now - oldest, options_.flush_max_age_ms)) ||
+             crossed(hot_bytes, options_.flush_max_hot_bytes);
   if (!due) return std::optional<FlushReport>();
   FlushOptions options;
   options.min_age_ms = options_.flush_min_age_ms;

@@ -1,16 +1,21 @@
 // ThingsDB: one namespace across both tiers — the hot SQLite (hot.db, through HotStore and
 // the engine's own connection with foreign keys off) and the cold Iceberg tables. Flush
-// moves old rows to the cold tier; Get, Delete, Update and Relate see both tiers; Put, Find,
-// Query, Related and Traverse are hot-only in this pass (docs/tiering.md). Thread-safe: the
-// engine's calls are serialized by one mutex (hot-only calls go straight to HotStore).
+// moves old rows to the cold tier; every call sees both tiers: Get, Delete, Update, Relate
+// and Unrelate by id, Query (SQL), Find, Related, Traverse and ShortestPath through views of
+// hot ∪ cold (docs/tiering.md); until the first flush they go straight to the hot tier.
+// Thread-safe: changes of cold rows and flushes are serialized by one mutex; reads use their
+// own read connections and never wait for a flush.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "cold/cold_reader.h"
@@ -18,6 +23,7 @@
 #include "core/id.h"
 #include "core/status.h"
 #include "engine/flush_manager.h"
+#include "engine/tier_views.h"
 #include "hot/hot_store.h"
 #include "iceberg/table.h"
 #include "objectstore/object_store.h"
@@ -33,9 +39,11 @@ struct EngineOptions {
   // A store to use instead of cold_uri (tests); not owned, must outlive the ThingsDB.
   ObjectStore* cold_store = nullptr;
   // Automatic flush thresholds (checked by MaybeFlush): hot row count, age of the oldest
-  // unflushed row. Rows younger than min_age_ms stay hot.
+  // unflushed row, size of hot.db in use ((page_count - freelist_count) * page_size). Rows
+  // younger than min_age_ms stay hot. A threshold <= 0 is off.
   int64_t flush_max_rows = 10000;
   int64_t flush_max_age_ms = 5 * 60 * 1000;
+  int64_t flush_max_hot_bytes = 50LL << 20;
   int64_t flush_min_age_ms = 0;
   hot::HotOptions hot;              // its clock is replaced by `clock`
   MonotonicClock* clock = nullptr;  // default: the system clock; shared with the HotStore
@@ -65,7 +73,8 @@ class ThingsDB {
   ThingsDB& operator=(const ThingsDB&) = delete;
 
   Result<FlushReport> Flush(const FlushOptions& options = {});
-  // Flushes rows older than flush_min_age_ms when a threshold is crossed; else nothing.
+  // Flushes rows older than flush_min_age_ms when a threshold (row count, age, hot bytes) is
+  // crossed; else nothing (nullopt).
   Result<std::optional<FlushReport>> MaybeFlush();
   // Finishes or abandons an interrupted flush (also done by Open and Flush).
   Status Recover();
@@ -82,11 +91,41 @@ class ThingsDB {
   // Endpoints may live in either tier; a duplicate (from, type, to) in either is Conflict.
   Result<hot::Relationship> Relate(const hot::NewRelationship& rel);
 
-  // Hot-only in this pass.
-  Result<hot::Thing> Put(const hot::NewThing& thing) { return hot_->Put(thing); }
+  // An explicit id already taken by a live thing of either tier is Conflict.
+  Result<hot::Thing> Put(const hot::NewThing& thing);
+  // Removes (from, type, to) from whichever tier holds it (a cold one by tombstone).
+  Status Unrelate(std::string_view from_id, std::string_view type, std::string_view to_id);
+  // The hot tier's find, over both tiers (same SQL, same cursors).
+  Result<hot::FindPage> Find(const hot::FindQuery& query);
+  // Graph reads over both tiers (tier_graph.cc), same results as the hot tier's.
+  Result<std::vector<hot::RelatedThing>> Related(std::string_view id,
+                                                 const hot::RelatedOptions& options);
+  Result<std::vector<hot::TraverseHit>> Traverse(std::string_view id,
+                                                 const hot::TraverseOptions& options);
+  Result<std::vector<std::string>> ShortestPath(std::string_view from_id, std::string_view to_id,
+                                                const hot::PathOptions& options);
 
   // The namespace snapshot history, oldest first.
   Result<std::vector<NamespaceSnapshot>> Snapshots();
+
+  // Read-only SQL over both tiers: unqualified `things` / `relationships` are TEMP views of
+  // hot rows ∪ cold rows neither shadowed by a hot row of the same id nor tombstoned
+  // (tier_views.h). Hot and cold are read at one consistent point: the cold snapshot ids
+  // come from thingsdb_tier_state inside the statement's SQLite read transaction. With
+  // `snapshot` (a namespace snapshot id, or a table snapshot id of thingsdb_snapshots) the
+  // views are the cold tables as of that flush only (time travel); NotFound names an
+  // unknown snapshot. The hot tier's rules apply: a statement that writes is
+  // InvalidArgument, SQL length / parameters / time budget are LimitExceeded. `counters`,
+  // when given, receives what the statement's cold scans read and skipped. Thread-safe.
+  Result<hot::QueryResult> Query(std::string_view sql, const std::vector<hot::SqlValue>& params,
+                                 std::optional<int64_t> snapshot = {},
+                                 cold::ScanCounters* counters = nullptr);
+  // EXPLAIN QUERY PLAN over the same views (cold_things / cold_relationships appear as
+  // "VIRTUAL TABLE INDEX <columns used>:<pushed constraints>").
+  Result<std::vector<std::string>> ExplainQueryPlan(std::string_view sql,
+                                                    std::optional<int64_t> snapshot = {});
+  // The cold-scan counters of the last Query that finished (any thread).
+  cold::ScanCounters LastQueryCounters();
 
   hot::HotStore& hot() { return *hot_; }
   // For tests and tools; callers must not use them concurrently with the engine.
@@ -105,6 +144,18 @@ class ThingsDB {
   Result<bool> NeverFlushed(std::string_view id);
   Result<std::vector<cold::LocatedRelationship>> ColdRelationships(
       std::vector<cold::ColdPredicate> filter);
+  // True until the first flush starts (then the calls above need the cold tier). A caller
+  // that acts on `true` holds first_flush_mu_ shared, so that flush waits for it.
+  bool ColdTierEmpty() const;
+  // Live relationships of both tiers leaving (outgoing) or entering any of `ids`.
+  Result<std::vector<hot::Relationship>> Edges(const std::vector<std::string>& ids, bool outgoing,
+                                               const std::optional<std::string>& type);
+  // The live things among `ids` from either tier (absent ids are left out).
+  Result<std::unordered_map<std::string, hot::Thing>> ThingsById(
+      const std::vector<std::string>& ids);
+
+  std::atomic<bool> cold_seen_{false};
+  std::shared_mutex first_flush_mu_;
 
   EngineOptions options_;
   std::unique_ptr<MonotonicClock> own_clock_;
@@ -113,6 +164,28 @@ class ThingsDB {
   std::unique_ptr<ObjectStore> own_store_;
   ObjectStore* store_ = nullptr;
   std::unique_ptr<hot::HotStore> hot_;
+
+  // The SQL read path (things_db_query.cc). Lock order: mu_, then read_mu_.
+  struct ReadTables {
+    // Immutable loads of the tables' metadata (a flush never changes them under a query).
+    std::shared_ptr<const iceberg::Table> things;
+    std::shared_ptr<const iceberg::Table> relationships;
+  };
+  Result<hot::QueryResult> QueryOn(TierReader& reader, std::string_view sql,
+                                   const std::vector<hot::SqlValue>& params,
+                                   std::optional<int64_t> snapshot);
+  // The cold view of the statement about to run on `reader` (inside its read transaction).
+  Result<ColdView> ResolveColdView(TierReader& reader, std::optional<int64_t> snapshot);
+  // Read tables holding both snapshots (reloaded under mu_ after a flush).
+  Result<ReadTables> TablesWith(std::optional<int64_t> things_snapshot,
+                                std::optional<int64_t> relationships_snapshot);
+  Result<std::unique_ptr<TierReader>> AcquireReader(ViewMode mode);
+  void ReleaseReader(std::unique_ptr<TierReader> reader);
+
+  std::mutex read_mu_;  // guards the three members below
+  ReadTables read_tables_;
+  std::vector<std::unique_ptr<TierReader>> readers_;  // idle read connections
+  cold::ScanCounters last_counters_;
 
   std::mutex mu_;  // guards everything below
   std::unique_ptr<sqlite::Database> db_;

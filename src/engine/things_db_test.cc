@@ -144,10 +144,28 @@ TEST_F(ThingsDBTest, RowDeletedDuringTheFlushStaysDeleted) {
   EXPECT_EQ(db_->Get("a7").status().code(), StatusCode::kNotFound);
 }
 
-TEST_F(ThingsDBTest, PutReusingAColdIdReplacesTheColdRowAtTheNextFlush) {
+TEST_F(ThingsDBTest, PutOfAColdIdIsAConflict) {
   Seed();
   MustFlush(Cutoff(kT0 + 1000));
-  Put("a2", "{\"again\":true}");
+  auto again = db_->Put({"a2", "t", "{\"again\":true}", std::nullopt});
+  EXPECT_EQ(again.status().code(), StatusCode::kConflict);
+  EXPECT_EQ(again.status().message(), "thing 'a2' already exists");
+  EXPECT_EQ(db_->Get("a2")->data, "{\"n\":2}");  // the cold row is untouched
+  EXPECT_TRUE(db_->Put({"a2-new", "t", "{}", std::nullopt}).ok());
+  // Deleted, the id is free again.
+  ASSERT_TRUE(db_->Delete("a2").ok());
+  EXPECT_TRUE(db_->Put({"a2", "t", "{\"again\":true}", std::nullopt}).ok());
+  MustFlush(All());
+  auto cold = ColdThings();  // fails on a duplicate id
+  EXPECT_EQ(cold.at("a2").data, "{\"again\":true}");
+}
+
+// A batch (import) writes to the hot tier without the cross-tier check: a reused cold id
+// then replaces the cold row at the next flush, never duplicates it.
+TEST_F(ThingsDBTest, BatchReusingAColdIdReplacesTheColdRowAtTheNextFlush) {
+  Seed();
+  MustFlush(Cutoff(kT0 + 1000));
+  ASSERT_TRUE(db_->hot().Put({"a2", "t", "{\"again\":true}", std::nullopt}).ok());
   EXPECT_EQ(db_->Get("a2")->data, "{\"again\":true}");
   MustFlush(All());
   auto cold = ColdThings();  // fails on a duplicate id

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "hot/hot_store.h"
+#include "hot/schema.h"
 #include "hot/store_internal.h"
 
 namespace thingsdb::hot {
@@ -39,6 +40,7 @@ Result<JsonIndexInfo> HotStore::AddIndex(std::string_view path) {
   JsonIndexInfo info{std::string(path), IndexNameFor(path), clock_->NowMs()};
   std::lock_guard<std::mutex> lock(write_mu_);
   ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_));
+  RETURN_IF_ERROR(EnsureIndexTable(*writer_));
   ASSIGN_OR_RETURN(Statement existing,
                    writer_->Prepare("SELECT index_name, created_at FROM thingsdb_json_indexes "
                                     "WHERE path = ?1"));
@@ -63,6 +65,8 @@ Status HotStore::DropIndex(std::string_view path) {
   RETURN_IF_ERROR(ValidateJsonPath(path));
   std::lock_guard<std::mutex> lock(write_mu_);
   ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_));
+  ASSIGN_OR_RETURN(bool has_table, IndexTableExists(*writer_));
+  if (!has_table) return Status::NotFound(fmt::format("no JSON index on '{}'", path));
   ASSIGN_OR_RETURN(Statement existing,
                    writer_->Prepare("SELECT index_name FROM thingsdb_json_indexes WHERE path = ?1"));
   existing.BindText(1, path);
@@ -80,9 +84,11 @@ Status HotStore::DropIndex(std::string_view path) {
 
 Result<std::vector<JsonIndexInfo>> HotStore::ListIndexes() {
   ASSIGN_OR_RETURN(ReaderLease reader, AcquireReader());
+  std::vector<JsonIndexInfo> out;
+  ASSIGN_OR_RETURN(bool has_table, IndexTableExists(*reader));
+  if (!has_table) return out;  // no index was ever added
   ASSIGN_OR_RETURN(Statement stmt, reader->Prepare("SELECT path, index_name, created_at FROM "
                                                    "thingsdb_json_indexes ORDER BY path"));
-  std::vector<JsonIndexInfo> out;
   while (true) {
     ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) break;

@@ -1,4 +1,5 @@
 // Relationships and graph walks (HotStore, part 2 of 3).
+#include <algorithm>
 #include <deque>
 #include <unordered_map>
 #include <unordered_set>
@@ -17,47 +18,65 @@ namespace {
 
 // Neighbour queries, by direction and whether a type filter is given. The forms name the
 // columns of idx_rel_unique (from_id, to_id, type) / idx_rel_to (to_id, type) so they are
-// answered from an index alone.
-const char* NeighbourSql(bool outgoing, bool typed) {
-  if (outgoing) {
-    return typed ? "SELECT to_id FROM relationships WHERE from_id = ?1 AND type = ?2"
-                 : "SELECT to_id FROM relationships WHERE from_id = ?1";
+// answered from an index alone. Both directions are one statement (UNION ALL, outgoing
+// first): one read transaction, so one pair of WAL read-lock syscalls instead of two.
+const char* NeighbourSql(Direction direction, bool typed) {
+  switch (direction) {
+    case Direction::kOut:
+      return typed ? "SELECT to_id FROM relationships WHERE from_id = ?1 AND type = ?2"
+                   : "SELECT to_id FROM relationships WHERE from_id = ?1";
+    case Direction::kIn:
+      return typed ? "SELECT from_id FROM relationships WHERE to_id = ?1 AND type = ?2"
+                   : "SELECT from_id FROM relationships WHERE to_id = ?1";
+    case Direction::kBoth:
+      break;
   }
-  return typed ? "SELECT from_id FROM relationships WHERE to_id = ?1 AND type = ?2"
-               : "SELECT from_id FROM relationships WHERE to_id = ?1";
+  return typed ? "SELECT to_id FROM relationships WHERE from_id = ?1 AND type = ?2 UNION ALL "
+                 "SELECT from_id FROM relationships WHERE to_id = ?1 AND type = ?2"
+               : "SELECT to_id FROM relationships WHERE from_id = ?1 UNION ALL "
+                 "SELECT from_id FROM relationships WHERE to_id = ?1";
 }
 
-// Calls visit(neighbour_id) for each neighbour of `id` along `direction`.
+// Calls visit(neighbour_id) for each neighbour of `id` along `direction` (outgoing first)
+// until it returns false.
 template <typename Visit>
 Status ForEachNeighbour(Database& db, std::string_view id, Direction direction,
                         const std::optional<std::string>& type, Visit&& visit) {
-  for (bool outgoing : {true, false}) {
-    if (outgoing && direction == Direction::kIn) continue;
-    if (!outgoing && direction == Direction::kOut) continue;
-    ASSIGN_OR_RETURN(Statement stmt, db.Cached(NeighbourSql(outgoing, type.has_value())));
-    stmt.BindTextStatic(1, id);
-    if (type) stmt.BindTextStatic(2, *type);
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, stmt.Step());
-      if (!row) break;
-      if (!visit(stmt.ColumnText(0))) break;
-    }
+  ASSIGN_OR_RETURN(Statement stmt, db.Cached(NeighbourSql(direction, type.has_value())));
+  stmt.BindTextStatic(1, id);
+  if (type) stmt.BindTextStatic(2, *type);
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    if (!visit(stmt.ColumnText(0))) break;
   }
   return Status::OK();
 }
 
-// Relationships joined to the thing at the other end; constant texts, so each reader
-// connection prepares them once.
-const char* RelatedSql(bool outgoing, bool typed) {
+// Relationships joined to the thing at the other end, in one statement per direction and
+// type filter (both directions: UNION ALL, outgoing first, so one read transaction); constant
+// texts, so each reader connection prepares them once.
+const char* RelatedSql(Direction direction, bool typed) {
 #define THINGSDB_RELATED_SELECT                                                             \
   "SELECT r.id, r.from_id, r.to_id, r.type, r.data, r.created_at, t.id, t.type, t.data, " \
   "t.embedding, t.created_at, t.updated_at FROM relationships r JOIN things t "
-  if (outgoing) {
-    return typed ? THINGSDB_RELATED_SELECT "ON t.id = r.to_id WHERE r.from_id = ?1 AND r.type = ?2 LIMIT ?3"
-                 : THINGSDB_RELATED_SELECT "ON t.id = r.to_id WHERE r.from_id = ?1 LIMIT ?3";
+#define THINGSDB_RELATED_OUT THINGSDB_RELATED_SELECT "ON t.id = r.to_id WHERE r.from_id = ?1"
+#define THINGSDB_RELATED_IN THINGSDB_RELATED_SELECT "ON t.id = r.from_id WHERE r.to_id = ?1"
+  switch (direction) {
+    case Direction::kOut:
+      return typed ? THINGSDB_RELATED_OUT " AND r.type = ?2 LIMIT ?3"
+                   : THINGSDB_RELATED_OUT " LIMIT ?3";
+    case Direction::kIn:
+      return typed ? THINGSDB_RELATED_IN " AND r.type = ?2 LIMIT ?3"
+                   : THINGSDB_RELATED_IN " LIMIT ?3";
+    case Direction::kBoth:
+      break;
   }
-  return typed ? THINGSDB_RELATED_SELECT "ON t.id = r.from_id WHERE r.to_id = ?1 AND r.type = ?2 LIMIT ?3"
-               : THINGSDB_RELATED_SELECT "ON t.id = r.from_id WHERE r.to_id = ?1 LIMIT ?3";
+  return typed ? THINGSDB_RELATED_OUT " AND r.type = ?2 UNION ALL " THINGSDB_RELATED_IN
+                                      " AND r.type = ?2 LIMIT ?3"
+               : THINGSDB_RELATED_OUT " UNION ALL " THINGSDB_RELATED_IN " LIMIT ?3";
+#undef THINGSDB_RELATED_IN
+#undef THINGSDB_RELATED_OUT
 #undef THINGSDB_RELATED_SELECT
 }
 
@@ -126,19 +145,23 @@ Status HotStore::Unrelate(std::string_view from_id, std::string_view type,
 Result<std::vector<RelatedThing>> HotStore::Related(std::string_view id,
                                                     const RelatedOptions& options) {
   RETURN_IF_ERROR(ValidateName(id, "id", options_.limits.max_id_bytes));
+  {
+    ASSIGN_OR_RETURN(auto graph, GetGraphCache(GraphUse::kRelated));
+    if (graph && PayloadCurrent(*graph)) return RelatedCached(*graph, id, options);
+  }
   ASSIGN_OR_RETURN(ReaderLease reader, AcquireReader());
+  ASSIGN_OR_RETURN(Statement stmt,
+                   reader->Cached(RelatedSql(options.direction, options.type.has_value())));
+  stmt.BindTextStatic(1, id).BindInt(3, options.limit);
+  if (options.type) stmt.BindTextStatic(2, *options.type);
   std::vector<RelatedThing> out;
-  for (bool outgoing : {true, false}) {
-    if (outgoing && options.direction == Direction::kIn) continue;
-    if (!outgoing && options.direction == Direction::kOut) continue;
-    ASSIGN_OR_RETURN(Statement stmt, reader->Cached(RelatedSql(outgoing, options.type.has_value())));
-    stmt.BindTextStatic(1, id).BindInt(3, options.limit - static_cast<int64_t>(out.size()));
-    if (options.type) stmt.BindTextStatic(2, *options.type);
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, stmt.Step());
-      if (!row) break;
-      out.push_back({ReadRelationshipRow(stmt, 0), ReadThingRow(stmt, 6)});
-    }
+  out.reserve(static_cast<size_t>(std::clamp<int64_t>(options.limit, 0, 32)));  // < 0: no limit
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    RelatedThing& hit = out.emplace_back();
+    ReadRelationshipRowInto(stmt, 0, hit.relationship);
+    ReadThingRowInto(stmt, 6, hit.thing);
   }
   return out;
 }
@@ -148,7 +171,9 @@ Result<std::vector<TraverseHit>> HotStore::Traverse(std::string_view id,
   RETURN_IF_ERROR(ValidateName(id, "id", options_.limits.max_id_bytes));
   if (options.depth < 1) return Status::InvalidArgument("depth must be at least 1");
   {
-    ASSIGN_OR_RETURN(auto graph, GetGraphCache(options.depth >= options_.graph_cache_min_depth));
+    ASSIGN_OR_RETURN(auto graph, GetGraphCache(options.depth >= options_.graph_cache_min_depth
+                                                   ? GraphUse::kDeep
+                                                   : GraphUse::kShallow));
     if (graph) return TraverseCached(*graph, id, options);
   }
   ASSIGN_OR_RETURN(ReaderLease reader, AcquireReader());

@@ -18,6 +18,9 @@ using sqlite::Transaction;
 
 namespace {
 
+// WriteBatch's bulk-load path applies from this many things (into an empty table).
+constexpr size_t kBulkLoadThings = 1000;
+
 constexpr const char* kInsertThing =
     "INSERT INTO things(id, type, data, embedding, created_at, updated_at) "
     "VALUES(?1, ?2, ?3, ?4, ?5, ?5)";
@@ -66,28 +69,41 @@ Status ValidateNewRelationship(const NewRelationship& rel, const HotLimits& limi
   return Status::OK();
 }
 
-Thing ReadThingRow(const Statement& stmt, int first_col) {
-  Thing thing;
-  thing.id = stmt.ColumnText(first_col);
-  thing.type = stmt.ColumnText(first_col + 1);
-  thing.data = stmt.ColumnText(first_col + 2);
+void ReadThingRowInto(const Statement& stmt, int first_col, Thing& thing) {
+  thing.id.assign(stmt.ColumnText(first_col));
+  thing.type.assign(stmt.ColumnText(first_col + 1));
+  thing.data.assign(stmt.ColumnText(first_col + 2));
+  thing.embedding.reset();
   if (!stmt.IsNull(first_col + 3)) {
     auto values = EmbeddingFromBlob(stmt.ColumnBlob(first_col + 3));
     if (values.ok()) thing.embedding = std::move(*values);
   }
   thing.created_at = stmt.ColumnInt(first_col + 4);
   thing.updated_at = stmt.ColumnInt(first_col + 5);
+}
+
+Thing ReadThingRow(const Statement& stmt, int first_col) {
+  Thing thing;
+  ReadThingRowInto(stmt, first_col, thing);
   return thing;
+}
+
+void ReadRelationshipRowInto(const Statement& stmt, int first_col, Relationship& rel) {
+  rel.id.assign(stmt.ColumnText(first_col));
+  rel.from_id.assign(stmt.ColumnText(first_col + 1));
+  rel.to_id.assign(stmt.ColumnText(first_col + 2));
+  rel.type.assign(stmt.ColumnText(first_col + 3));
+  if (stmt.IsNull(first_col + 4)) {
+    rel.data.reset();
+  } else {
+    rel.data.emplace(stmt.ColumnText(first_col + 4));
+  }
+  rel.created_at = stmt.ColumnInt(first_col + 5);
 }
 
 Relationship ReadRelationshipRow(const Statement& stmt, int first_col) {
   Relationship rel;
-  rel.id = stmt.ColumnText(first_col);
-  rel.from_id = stmt.ColumnText(first_col + 1);
-  rel.to_id = stmt.ColumnText(first_col + 2);
-  rel.type = stmt.ColumnText(first_col + 3);
-  if (!stmt.IsNull(first_col + 4)) rel.data = std::string(stmt.ColumnText(first_col + 4));
-  rel.created_at = stmt.ColumnInt(first_col + 5);
+  ReadRelationshipRowInto(stmt, first_col, rel);
   return rel;
 }
 
@@ -227,14 +243,17 @@ Result<Thing> HotStore::Put(const NewThing& thing) {
   RETURN_IF_ERROR(CheckNamespaceSize(static_cast<int64_t>(thing.data.size())));
   int64_t now = clock_->NowMs();
   ASSIGN_OR_RETURN(std::string id, InsertThing(thing, now));
+  BumpThingsGeneration();
   return Thing{std::move(id), thing.type, thing.data, thing.embedding, now, now};
 }
 
 Result<std::vector<std::string>> HotStore::WriteBatch(const std::vector<BatchItem>& items) {
   int64_t bytes = 0;
+  size_t new_things = 0;
   for (size_t item_idx = 0; item_idx < items.size(); ++item_idx) {
     Status st;
     if (const auto* thing = std::get_if<NewThing>(&items[item_idx].op)) {
+      ++new_things;
       st = ValidateNewThing(*thing, options_.limits);
       bytes += static_cast<int64_t>(thing->data.size() + thing->type.size() + 64);
     } else {
@@ -248,6 +267,16 @@ Result<std::vector<std::string>> HotStore::WriteBatch(const std::vector<BatchIte
   std::lock_guard<std::mutex> lock(write_mu_);
   RETURN_IF_ERROR(CheckNamespaceSize(bytes));
   ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_));
+  // A bulk load into an empty things table: its three secondary indexes are built once,
+  // after the rows (schema.h DropThingsSecondaryIndexes); all inside this transaction.
+  bool bulk = false;
+  if (new_things >= kBulkLoadThings) {
+    ASSIGN_OR_RETURN(int64_t any, writer_->QueryInt("SELECT EXISTS (SELECT 1 FROM things)"));
+    if (any == 0) {
+      RETURN_IF_ERROR(DropThingsSecondaryIndexes(*writer_));
+      bulk = true;
+    }
+  }
   int64_t now = clock_->NowMs();
   for (size_t item_idx = 0; item_idx < items.size(); ++item_idx) {
     if (const auto* thing = std::get_if<NewThing>(&items[item_idx].op)) {
@@ -260,6 +289,7 @@ Result<std::vector<std::string>> HotStore::WriteBatch(const std::vector<BatchIte
       ids.push_back(std::move(rel->id));
     }
   }
+  if (bulk) RETURN_IF_ERROR(CreateThingsSecondaryIndexes(*writer_));
   RETURN_IF_ERROR(txn.Commit());
   AfterBatch(items.size());
   return ids;
@@ -267,6 +297,7 @@ Result<std::vector<std::string>> HotStore::WriteBatch(const std::vector<BatchIte
 
 void HotStore::AfterBatch(size_t items) {
   graph_generation_.fetch_add(1, std::memory_order_release);
+  BumpThingsGeneration();
   // Keep planner statistics roughly current without a caller having to run Optimize():
   // an approximate ANALYZE (analysis_limit) whenever the rows written since the last one
   // reach the count at that time. Without statistics the planner may drive a selective
@@ -327,6 +358,7 @@ Result<Thing> HotStore::Update(std::string_view id, std::string_view data, bool 
                                              id, row_bytes, options_.limits.max_row_bytes));
   }
   RETURN_IF_ERROR(txn.Commit());
+  BumpThingsGeneration();
   return thing;
 }
 
@@ -338,6 +370,7 @@ Status HotStore::Delete(std::string_view id) {
   RETURN_IF_ERROR(stmt.Run());
   if (writer_->Changes() == 0) return Status::NotFound(fmt::format("thing '{}' does not exist", id));
   graph_generation_.fetch_add(1, std::memory_order_release);  // cascaded relationships
+  BumpThingsGeneration();
   return Status::OK();
 }
 

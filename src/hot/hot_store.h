@@ -31,7 +31,11 @@ namespace thingsdb::hot {
 
 struct HotOptions {
   HotLimits limits;
-  int page_size = 16384;        // bytes; takes effect when the database is created
+  // Bytes; takes effect when the database is created (it cannot change later in WAL mode).
+  // 8 KB: at 10K things the seed schema's 13 B-trees cost half what 16 KB pages do, and at
+  // 1M bytes per thing are within 1% of 16 KB's; 4 KB saves ~60 B/thing more at 1K things
+  // but writes 6-13% slower at 100K-1M (docs/benchmarks.md, "Page size").
+  int page_size = 8192;
   int64_t cache_size_kib = 16000;
   bool synchronous_full = false;  // NORMAL by default (WAL: durable at checkpoints)
   int read_connections = 4;       // at most this many idle readers are kept
@@ -41,6 +45,16 @@ struct HotOptions {
   // graph_cache_max_edges of them; shallower walks use it when it is current, else SQL.
   int graph_cache_min_depth = 3;
   int64_t graph_cache_max_edges = 20000000;
+  // Related and shallow traversals that SQL answers at one generation (no write between them)
+  // are counted; at graph_cache_shallow_reads of them, and again at each power of two, the
+  // adjacency is built if reads * graph_cache_rows_per_read reach the estimated rows
+  // (relationships + things): building costs about as much as that many SQL calls. Built for
+  // Related, it also holds copies of the relationships and of the things at their ends, when
+  // they fit in graph_cache_max_payload_bytes; Related is then answered from memory.
+  // graph_cache_shallow_reads = 0: shallow reads never build it.
+  int64_t graph_cache_shallow_reads = 64;
+  double graph_cache_rows_per_read = 16;
+  int64_t graph_cache_max_payload_bytes = 64 << 20;
   MonotonicClock* clock = nullptr;  // default: the system clock, made monotonic
 };
 
@@ -205,18 +219,49 @@ class HotStore {
   int64_t rows_since_analyze_ = 0;  // guarded by write_mu_
   int64_t rows_at_analyze_ = 0;
 
-  // The adjacency used by deep traversals (graph_cache.cc). A cache is valid for the graph
-  // generation it was built at (bumped after every write that can change relationships)
-  // and the writer's PRAGMA data_version (which moves when another process commits).
+  // The adjacency used by traversals and Related (graph_cache.cc). A cache is valid for the
+  // graph generation it was built at (bumped after every write that can change relationships)
+  // and the writer's PRAGMA data_version (which moves when another process commits); its
+  // copies of things (payload) also for the things generation (bumped by every write).
   struct GraphCache;
+  enum class GraphUse {
+    kDeep,     // a deep traversal: build the adjacency when stale
+    kShallow,  // a shallow traversal: use it when current; count the read, maybe build
+    kRelated,  // Related: as kShallow, and build with the payload
+  };
   // The current adjacency, or null: when a write is under way, when there are too many
-  // relationships, or when it is stale and `build` is false.
-  Result<std::shared_ptr<const GraphCache>> GetGraphCache(bool build);
+  // relationships, or when it is stale and this use does not build it now.
+  Result<std::shared_ptr<const GraphCache>> GetGraphCache(GraphUse use);
+  // Whether `graph` holds current copies of relationships and things for Related.
+  bool PayloadCurrent(const GraphCache& graph) const;
   Result<std::vector<TraverseHit>> TraverseCached(const GraphCache& graph, std::string_view id,
                                                   const TraverseOptions& options);
+  std::vector<RelatedThing> RelatedCached(const GraphCache& graph, std::string_view id,
+                                          const RelatedOptions& options);
+  void BumpThingsGeneration() { things_generation_.fetch_add(1, std::memory_order_release); }
   std::atomic<uint64_t> graph_generation_{0};
+  std::atomic<uint64_t> things_generation_{0};
   std::mutex graph_mu_;
   std::shared_ptr<const GraphCache> graph_cache_;
+  // Shallow reads answered by SQL at (shallow_generation_, shallow_things_generation_);
+  // guarded by graph_mu_.
+  int64_t shallow_reads_ = 0;
+  uint64_t shallow_generation_ = ~uint64_t{0};
+  uint64_t shallow_things_generation_ = ~uint64_t{0};
+  std::atomic<int64_t> graph_builds_{0};
+  std::atomic<int64_t> related_from_memory_{0};
+
+ public:
+  // How often the adjacency was built, and how many Related calls it answered (for tests and
+  // benchmarks).
+  struct GraphCacheCounters {
+    int64_t builds = 0;
+    int64_t related_from_memory = 0;
+  };
+  GraphCacheCounters graph_cache_counters() const {
+    return {graph_builds_.load(std::memory_order_relaxed),
+            related_from_memory_.load(std::memory_order_relaxed)};
+  }
 };
 
 }  // namespace thingsdb::hot

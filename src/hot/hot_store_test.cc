@@ -231,7 +231,7 @@ TEST_F(HotStoreTest, StatsReportCountsSizesAndCapacity) {
   ASSERT_EQ(stats->things_by_type.size(), 2u);
   EXPECT_EQ(stats->things_by_type[0].type, "order");
   EXPECT_EQ(stats->things_by_type[0].count, 100);
-  EXPECT_EQ(stats->page_size, 16384);
+  EXPECT_EQ(stats->page_size, 8192);  // HotOptions' default
   EXPECT_GT(stats->database_bytes, 0);
   EXPECT_NEAR(stats->bytes_per_thing, double(stats->database_bytes) / 300, 1e-6);
   EXPECT_GT(stats->projected_capacity, 1000000);
@@ -239,6 +239,100 @@ TEST_F(HotStoreTest, StatsReportCountsSizesAndCapacity) {
   EXPECT_EQ(stats->indexes[0].path, "$.email");
   ASSERT_TRUE(store_->Optimize().ok());
   EXPECT_EQ(Count("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'things'") > 0, true);
+}
+
+TEST_F(HotStoreTest, BulkLoadIntoAnEmptyStoreKeepsTheSchemaAndPacksItsIndexes) {
+  auto schema = [&]() {
+    auto rows = store_->Query("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_stat%' ORDER BY name", {});
+    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+    std::string out;
+    for (const auto& row : rows->rows) {
+      for (const auto& cell : row) {
+        out += std::holds_alternative<std::string>(cell) ? std::get<std::string>(cell) : "NULL";
+        out += "|";
+      }
+      out += "\n";
+    }
+    return out;
+  };
+  const std::string before = schema();
+  ASSERT_NE(before.find("CREATE INDEX idx_things_created ON things(created_at)"), std::string::npos);
+  auto batch = [](const std::string& prefix, int count) {
+    std::vector<BatchItem> items;
+    for (int idx = 0; idx < count; ++idx) {
+      items.push_back({NewThing{prefix + std::to_string(idx), idx % 2 ? "user" : "admin",
+                                R"({"n":)" + std::to_string(idx) + "}", std::nullopt}});
+    }
+    return items;
+  };
+  // A bulk batch that fails late: rolled back, indexes and all.
+  auto bad = batch("b", 1500);
+  std::get<NewThing>(bad[1400].op).id = "b5";
+  auto failed = store_->WriteBatch(bad);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().message(), "item 1400: thing 'b5' already exists");
+  EXPECT_EQ(Count("SELECT count(*) FROM things"), 0);
+  EXPECT_EQ(schema(), before);
+  // A bulk batch: the same schema afterwards, every index complete and used, no free pages.
+  ASSERT_TRUE(store_->WriteBatch(batch("a", 1500)).ok());
+  EXPECT_EQ(schema(), before);
+  EXPECT_EQ(Count("SELECT count(*) FROM things INDEXED BY idx_things_type WHERE type = 'admin'"), 750);
+  EXPECT_EQ(Count("SELECT count(*) FROM things INDEXED BY idx_things_created WHERE created_at > 0"), 1500);
+  EXPECT_EQ(Count("SELECT count(*) FROM things INDEXED BY idx_things_updated WHERE updated_at > 0"), 1500);
+  EXPECT_EQ(Count("SELECT count(*) FROM things INDEXED BY sqlite_autoindex_things_1 WHERE id > 'a'"), 1500);
+  auto check = store_->Query("PRAGMA integrity_check", {});
+  ASSERT_TRUE(check.ok()) << check.status().ToString();
+  EXPECT_EQ(std::get<std::string>(check->rows.at(0).at(0)), "ok");
+  auto stats = store_->GetStats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->freelist_count, 0);
+  // The same rows in batches below the bulk size (row-by-row index appends) take more pages
+  // (1 KB pages, so that 1,500 rows span many).
+  HotOptions small_pages;
+  small_pages.page_size = 1024;
+  auto bulk = HotStore::Open(dir_.File("bulk.db"), small_pages);
+  auto rowwise = HotStore::Open(dir_.File("rowwise.db"), small_pages);
+  ASSERT_TRUE(bulk.ok() && rowwise.ok());
+  auto rows = batch("a", 1500);
+  ASSERT_TRUE((*bulk)->WriteBatch(rows).ok());
+  ASSERT_TRUE((*rowwise)->WriteBatch({rows.begin(), rows.begin() + 999}).ok());
+  ASSERT_TRUE((*rowwise)->WriteBatch({rows.begin() + 999, rows.end()}).ok());
+  auto bulk_stats = (*bulk)->GetStats();
+  auto rowwise_stats = (*rowwise)->GetStats();
+  ASSERT_TRUE(bulk_stats.ok() && rowwise_stats.ok());
+  EXPECT_EQ(bulk_stats->things, 1500);
+  EXPECT_EQ(rowwise_stats->things, 1500);
+  EXPECT_EQ(bulk_stats->freelist_count, 0);
+  EXPECT_LE(bulk_stats->page_count * 100, rowwise_stats->page_count * 97);  // >= 3% fewer
+  // A bulk-sized batch into a store that has rows takes the ordinary path.
+  ASSERT_TRUE(store_->WriteBatch(batch("c", 1500)).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM things INDEXED BY idx_things_type WHERE type = 'user'"), 1500);
+  EXPECT_EQ(schema(), before);
+}
+
+TEST_F(HotStoreTest, JsonIndexTableIsCreatedByTheFirstIndexOnly) {
+  const std::string table_count =
+      "SELECT count(*) FROM sqlite_schema WHERE name = 'thingsdb_json_indexes'";
+  MustPut("user", R"({"email":"a@example.com"})");
+  EXPECT_EQ(Count(table_count), 0);  // a namespace without JSON indexes spends no page on it
+  auto none = store_->ListIndexes();
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_TRUE(none->empty());
+  EXPECT_TRUE(store_->DropIndex("$.email").IsNotFound());
+  auto stats = store_->GetStats();
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_TRUE(stats->indexes.empty());
+  ASSERT_TRUE(store_->AddIndex("$.email").ok());
+  EXPECT_EQ(Count(table_count), 1);
+  EXPECT_TRUE(store_->AddIndex("$.email").status().IsConflict());
+  Reopen();
+  auto listed = store_->ListIndexes();
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].path, "$.email");
+  ASSERT_TRUE(store_->DropIndex("$.email").ok());
+  EXPECT_TRUE(store_->ListIndexes()->empty());
+  EXPECT_TRUE(store_->DropIndex("$.email").IsNotFound());
 }
 
 TEST_F(HotStoreTest, DataSurvivesReopenAndClockNeverGoesBack) {

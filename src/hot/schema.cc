@@ -41,12 +41,15 @@ CREATE UNIQUE INDEX IF NOT EXISTS idx_rel_unique
   ON relationships(from_id, to_id, type);
 )sql";
 
-constexpr const char* kInternalSchema = R"sql(
+// The internal table of JSON indexes, created by the first AddIndex (EnsureIndexTable), not
+// with the schema: a namespace without JSON indexes spends no pages on it. WITHOUT ROWID on
+// its primary key: one B-tree, one page.
+constexpr const char* kIndexTableSchema = R"sql(
 CREATE TABLE IF NOT EXISTS thingsdb_json_indexes (
   path TEXT PRIMARY KEY,
-  index_name TEXT NOT NULL UNIQUE,
+  index_name TEXT NOT NULL,
   created_at INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 )sql";
 
 }  // namespace
@@ -60,13 +63,46 @@ Status ApplySchema(sqlite::Database& db) {
   }
   RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
   Status st = db.Exec(kSeedSchema);
-  if (st.ok()) st = db.Exec(kInternalSchema);
   if (st.ok()) st = db.Exec(fmt::format("PRAGMA user_version = {}", kSchemaVersion));
   if (!st.ok()) {
     (void)db.Exec("ROLLBACK");
     return st.WithContext("creating the schema");
   }
   return db.Exec("COMMIT");
+}
+
+Status EnsureIndexTable(sqlite::Database& db) { return db.Exec(kIndexTableSchema); }
+
+namespace {
+// The seed's secondary indexes on things, in the form sqlite_schema keeps kSeedSchema's
+// statements (IF NOT EXISTS dropped), so the schema reads the same after a rebuild.
+constexpr const char* kThingsSecondaryIndexes[][2] = {
+    {"idx_things_type", "CREATE INDEX idx_things_type ON things(type)"},
+    {"idx_things_created", "CREATE INDEX idx_things_created ON things(created_at)"},
+    {"idx_things_updated", "CREATE INDEX idx_things_updated ON things(updated_at)"},
+};
+}  // namespace
+
+Status DropThingsSecondaryIndexes(sqlite::Database& db) {
+  for (const auto& index : kThingsSecondaryIndexes) {
+    RETURN_IF_ERROR(db.Exec(fmt::format("DROP INDEX IF EXISTS {}", index[0])));
+  }
+  return Status::OK();
+}
+
+Status CreateThingsSecondaryIndexes(sqlite::Database& db) {
+  // The primary key's index first: REINDEX refills it sorted, and the pages it frees are
+  // taken by the three indexes created next, so the file keeps no free pages.
+  RETURN_IF_ERROR(db.Exec("REINDEX sqlite_autoindex_things_1"));
+  for (const auto& index : kThingsSecondaryIndexes) RETURN_IF_ERROR(db.Exec(index[1]));
+  return Status::OK();
+}
+
+Result<bool> IndexTableExists(sqlite::Database& db) {
+  ASSIGN_OR_RETURN(int64_t found,
+                   db.QueryInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
+                               "name = 'thingsdb_json_indexes'"));
+  return found > 0;
 }
 
 }  // namespace thingsdb::hot

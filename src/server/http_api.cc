@@ -165,7 +165,6 @@ ApiResponse JsonResponse(int status, std::string body) {
   return response;
 }
 
-
 }  // namespace
 
 std::string ErrorBody(std::string_view code, std::string_view message) {
@@ -216,7 +215,8 @@ struct HttpApi::Call {
   const ApiRequest& request;
   std::shared_ptr<Namespace> ns;
   const QueryParams& query() const { return *request.query; }
-  Namespace::Store& store() { return ns->store(); }
+  Namespace::Store& store() { return ns->store(); }   // both tiers
+  hot::HotStore& hot() { return ns->store().hot(); }  // the hot tier only
 };
 
 HttpApi::HttpApi(NamespaceRegistry* registry, Metrics* metrics, ApiLimits limits)
@@ -291,6 +291,12 @@ ApiResponse HttpApi::Dispatch(Call& call) {
     case RouteId::kOptimize:
       result = Optimize(call);
       break;
+    case RouteId::kFlush:
+      result = Flush(call);
+      break;
+    case RouteId::kSnapshots:
+      result = Snapshots(call);
+      break;
     default:
       break;
   }
@@ -322,7 +328,7 @@ Result<ApiResponse> HttpApi::CreateThings(Call& call) {
     items.push_back(std::move(item));
   }
   body = json();  // free the parsed tree before the write
-  ASSIGN_OR_RETURN(std::vector<std::string> ids, call.store().WriteBatch(items));
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, call.hot().WriteBatch(items));
   metrics_->AddRowsWritten(call.ns->name(), static_cast<int64_t>(items.size()));
   std::string out = "{\"ids\":[";
   for (size_t id_idx = 0; id_idx < ids.size(); ++id_idx) {
@@ -519,14 +525,22 @@ Result<ApiResponse> HttpApi::Query(Call& call) {
   if (!body.is_object()) {
     return Status::InvalidArgument("body must be an object {\"sql\",\"params\"}");
   }
-  RETURN_IF_ERROR(CheckKeys(body, {"sql", "params", "explain"}, "", "query"));
+  RETURN_IF_ERROR(CheckKeys(body, {"sql", "params", "explain", "snapshot"}, "", "query"));
   ASSIGN_OR_RETURN(std::string sql, StringField(body, "sql", true, ""));
   auto explain = body.find("explain");
   if (explain != body.end() && !explain->is_boolean()) {
     return Status::InvalidArgument("\"explain\" must be true or false");
   }
+  // A namespace snapshot id (or a table snapshot id): the cold tier as of that flush.
+  std::optional<int64_t> snapshot;
+  if (auto it = body.find("snapshot"); it != body.end() && !it->is_null()) {
+    if (!it->is_number_integer()) {
+      return Status::InvalidArgument("\"snapshot\" must be an integer snapshot id");
+    }
+    snapshot = it->get<int64_t>();
+  }
   if (explain != body.end() && explain->get<bool>()) {
-    ASSIGN_OR_RETURN(auto plan, call.store().ExplainQueryPlan(sql));
+    ASSIGN_OR_RETURN(auto plan, call.store().ExplainQueryPlan(sql, snapshot));
     std::string out = "{\"plan\":[";
     for (size_t line_idx = 0; line_idx < plan.size(); ++line_idx) {
       if (line_idx) out += ",";
@@ -545,7 +559,7 @@ Result<ApiResponse> HttpApi::Query(Call& call) {
       params.push_back(std::move(value));
     }
   }
-  ASSIGN_OR_RETURN(hot::QueryResult result, call.store().Query(sql, params));
+  ASSIGN_OR_RETURN(hot::QueryResult result, call.store().Query(sql, params, snapshot));
   metrics_->AddRowsRead(call.ns->name(), static_cast<int64_t>(result.rows.size()));
   std::string out = "{\"columns\":[";
   for (size_t col = 0; col < result.columns.size(); ++col) {
@@ -568,12 +582,12 @@ Result<ApiResponse> HttpApi::Query(Call& call) {
 }
 
 Result<ApiResponse> HttpApi::Stats(Call& call) {
-  ASSIGN_OR_RETURN(hot::Stats stats, call.store().GetStats());
+  ASSIGN_OR_RETURN(hot::Stats stats, call.hot().GetStats());
   return JsonResponse(200, hot::StatsJson(stats));
 }
 
 Result<ApiResponse> HttpApi::ListIndexes(Call& call) {
-  ASSIGN_OR_RETURN(auto indexes, call.store().ListIndexes());
+  ASSIGN_OR_RETURN(auto indexes, call.hot().ListIndexes());
   std::string out = "{\"items\":[";
   for (size_t idx = 0; idx < indexes.size(); ++idx) {
     if (idx) out += ",";
@@ -587,20 +601,60 @@ Result<ApiResponse> HttpApi::AddIndex(Call& call) {
   if (!body.is_object()) return Status::InvalidArgument("body must be an object {\"path\"}");
   RETURN_IF_ERROR(CheckKeys(body, {"path"}, "", "index"));
   ASSIGN_OR_RETURN(std::string path, StringField(body, "path", true, ""));
-  ASSIGN_OR_RETURN(hot::JsonIndexInfo info, call.store().AddIndex(path));
+  ASSIGN_OR_RETURN(hot::JsonIndexInfo info, call.hot().AddIndex(path));
   return JsonResponse(201, hot::JsonIndexJson(info));
 }
 
 Result<ApiResponse> HttpApi::DropIndex(Call& call) {
   auto path = OptionalParam(call.query(), "path");
   if (!path) return Status::InvalidArgument("query parameter path is required");
-  RETURN_IF_ERROR(call.store().DropIndex(*path));
+  RETURN_IF_ERROR(call.hot().DropIndex(*path));
   return JsonResponse(200, "{\"dropped\":" + JsonString(*path) + "}");
 }
 
 Result<ApiResponse> HttpApi::Optimize(Call& call) {
-  RETURN_IF_ERROR(call.store().Optimize());
+  RETURN_IF_ERROR(call.hot().Optimize());
   return JsonResponse(200, "{\"optimized\":true}");
+}
+
+Result<ApiResponse> HttpApi::Flush(Call& call) {
+  engine::FlushOptions options;  // rows older than 5 minutes, as `thingsdb flush`
+  if (!call.request.body.empty()) {
+    ASSIGN_OR_RETURN(json body, ParseBody(call.request.body));
+    if (!body.is_object()) {
+      return Status::InvalidArgument("body must be an object {\"all\",\"minAgeMs\"}");
+    }
+    RETURN_IF_ERROR(CheckKeys(body, {"all", "minAgeMs"}, "", "flush request"));
+    if (auto all = body.find("all"); all != body.end()) {
+      if (!all->is_boolean()) return Status::InvalidArgument("\"all\" must be true or false");
+      options.all = all->get<bool>();
+    }
+    if (auto age = body.find("minAgeMs"); age != body.end()) {
+      if (!age->is_number_integer() || age->get<int64_t>() < 0) {
+        return Status::InvalidArgument("\"minAgeMs\" must be an integer >= 0");
+      }
+      options.min_age_ms = age->get<int64_t>();
+    }
+  }
+  auto start = std::chrono::steady_clock::now();
+  auto report = call.store().Flush(options);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!report.ok()) {
+    metrics_->CountFlushError("api");
+    return report.status();
+  }
+  metrics_->ObserveFlush("api", report->things + report->relationships, report->bytes, seconds);
+  return JsonResponse(200, report->ToJson());
+}
+
+Result<ApiResponse> HttpApi::Snapshots(Call& call) {
+  ASSIGN_OR_RETURN(auto snapshots, call.store().Snapshots());
+  std::string out = "{\"items\":[";
+  for (size_t snapshot_idx = 0; snapshot_idx < snapshots.size(); ++snapshot_idx) {
+    if (snapshot_idx) out += ",";
+    out += snapshots[snapshot_idx].ToJson();
+  }
+  return JsonResponse(200, out + "]}");
 }
 
 }  // namespace thingsdb::server

@@ -1,7 +1,9 @@
 // HttpApi: the JSON API of one namespace's routes, independent of the HTTP library: a
 // matched route, its path and query parameters and the body in; a status and a JSON body
 // out. Authentication and rate limits happen before (server.h); this class checks inputs,
-// takes a namespace from the registry (and a write slot for writes) and calls its store.
+// takes a namespace from the registry (and a write slot for writes) and calls its engine:
+// get, update, delete, relate, query (SQL), flush and snapshots see both tiers, the rest
+// the hot tier.
 // Thread-safe. Error bodies are {"error":{"code","message"}}; the status mapping is in
 // docs/server.md.
 #pragma once
@@ -78,6 +80,8 @@ class HttpApi {
   Result<ApiResponse> AddIndex(Call& call);
   Result<ApiResponse> DropIndex(Call& call);
   Result<ApiResponse> Optimize(Call& call);
+  Result<ApiResponse> Flush(Call& call);
+  Result<ApiResponse> Snapshots(Call& call);
 
   NamespaceRegistry* registry_;
   Metrics* metrics_;

@@ -51,6 +51,66 @@ void Metrics::AddRowsWritten(const std::string& ns, int64_t rows) {
   rows_[ns].written += rows;
 }
 
+void Metrics::ObserveFlush(std::string_view trigger, int64_t rows, int64_t bytes, double seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = flushes_.find(trigger);
+  if (it == flushes_.end()) it = flushes_.emplace(std::string(trigger), Flushes{}).first;
+  Flushes& flushes = it->second;
+  for (size_t bucket_idx = 0; bucket_idx < kFlushBuckets.size(); ++bucket_idx) {
+    if (seconds <= kFlushBuckets[bucket_idx]) flushes.buckets[bucket_idx]++;
+  }
+  flushes.count++;
+  flushes.seconds += seconds;
+  flushes.rows += rows;
+  flushes.bytes += bytes;
+}
+
+void Metrics::CountFlushError(std::string_view trigger) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = flushes_.find(trigger);
+  if (it == flushes_.end()) it = flushes_.emplace(std::string(trigger), Flushes{}).first;
+  it->second.errors++;
+}
+
+void Metrics::RenderFlushes(std::string& out) const {
+  struct Counter {
+    const char* name;
+    const char* help;
+    int64_t Flushes::*field;
+  };
+  static const Counter kCounters[] = {
+      {"thingsdb_flushes_total", "Flushes to the cold tier that ran, by trigger.", &Flushes::count},
+      {"thingsdb_flush_errors_total", "Flushes that failed, by trigger.", &Flushes::errors},
+      {"thingsdb_flushed_rows_total", "Things and relationships moved to the cold tier.",
+       &Flushes::rows},
+      {"thingsdb_flushed_bytes_total", "Bytes of data and delete files written by flushes.",
+       &Flushes::bytes},
+  };
+  for (const Counter& counter : kCounters) {
+    out +=
+        fmt::format("# HELP {} {}\n# TYPE {} counter\n", counter.name, counter.help, counter.name);
+    for (const auto& [trigger, flushes] : flushes_) {
+      out += fmt::format("{}{{trigger=\"{}\"}} {}\n", counter.name, PrometheusLabel(trigger),
+                         flushes.*counter.field);
+    }
+  }
+  out += "# HELP thingsdb_flush_duration_seconds Duration of flushes, by trigger.\n";
+  out += "# TYPE thingsdb_flush_duration_seconds histogram\n";
+  for (const auto& [trigger, flushes] : flushes_) {
+    std::string label = PrometheusLabel(trigger);
+    for (size_t bucket_idx = 0; bucket_idx < kFlushBuckets.size(); ++bucket_idx) {
+      out += fmt::format("thingsdb_flush_duration_seconds_bucket{{trigger=\"{}\",le=\"{}\"}} {}\n",
+                         label, kFlushBuckets[bucket_idx], flushes.buckets[bucket_idx]);
+    }
+    out += fmt::format("thingsdb_flush_duration_seconds_bucket{{trigger=\"{}\",le=\"+Inf\"}} {}\n",
+                       label, flushes.count);
+    out += fmt::format("thingsdb_flush_duration_seconds_sum{{trigger=\"{}\"}} {}\n", label,
+                       flushes.seconds);
+    out += fmt::format("thingsdb_flush_duration_seconds_count{{trigger=\"{}\"}} {}\n", label,
+                       flushes.count);
+  }
+}
+
 std::string Metrics::Render(const ServerGauges& gauges) const {
   std::string out;
   std::lock_guard<std::mutex> lock(mu_);
@@ -94,6 +154,7 @@ std::string Metrics::Render(const ServerGauges& gauges) const {
     out += fmt::format("thingsdb_rows_written_total{{namespace=\"{}\"}} {}\n", PrometheusLabel(ns),
                        rows.written);
   }
+  RenderFlushes(out);
   out += "# HELP thingsdb_open_namespaces Namespaces open now.\n";
   out += "# TYPE thingsdb_open_namespaces gauge\n";
   out += fmt::format("thingsdb_open_namespaces {}\n", gauges.open_namespaces);

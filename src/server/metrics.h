@@ -1,7 +1,8 @@
 // Metrics: the server's counters and histograms, rendered as Prometheus text (format 0.0.4).
 // Requests by route and status, latency histograms by route, errors by code, rejections,
-// rows read and written per namespace (the billing units). Gauges that describe the current
-// state (open namespaces, hot rows and bytes) are passed in at render time. Thread-safe.
+// rows read and written per namespace (the billing units), flushes to the cold tier by
+// trigger ("api" or "background"): count, errors, rows, bytes, duration. Gauges that describe the
+// current state (open namespaces, hot rows and bytes) are passed in at render time. Thread-safe.
 #pragma once
 
 #include <array>
@@ -42,6 +43,12 @@ class Metrics {
   void AddRowsRead(const std::string& ns, int64_t rows);
   void AddRowsWritten(const std::string& ns, int64_t rows);
 
+  static constexpr std::array<double, 12> kFlushBuckets = {0.01, 0.05, 0.1, 0.25, 0.5, 1,
+                                                           2.5,  5,    10,  30,   60,  120};
+  // One flush that ran (`trigger` is "api" or "background"); rows = things + relationships.
+  void ObserveFlush(std::string_view trigger, int64_t rows, int64_t bytes, double seconds);
+  void CountFlushError(std::string_view trigger);
+
   std::string Render(const ServerGauges& gauges) const;
 
  private:
@@ -54,12 +61,22 @@ class Metrics {
     int64_t read = 0;
     int64_t written = 0;
   };
+  struct Flushes {
+    std::array<int64_t, kFlushBuckets.size()> buckets{};
+    int64_t count = 0;
+    double seconds = 0;
+    int64_t errors = 0;
+    int64_t rows = 0;
+    int64_t bytes = 0;
+  };
+  void RenderFlushes(std::string& out) const;  // mu_ held
 
   mutable std::mutex mu_;
   std::map<std::pair<std::string, int>, int64_t> requests_;
   std::map<std::string, Histogram, std::less<>> latency_;
   std::map<std::string, int64_t, std::less<>> errors_;
   std::map<std::string, Rows, std::less<>> rows_;
+  std::map<std::string, Flushes, std::less<>> flushes_;  // by trigger
 };
 
 // Escapes a Prometheus label value (backslash, quote, newline).

@@ -38,7 +38,7 @@ Result<hot::Stats> Namespace::CachedStats(std::chrono::milliseconds max_age) {
   std::lock_guard<std::mutex> lock(stats_mu_);
   auto now = std::chrono::steady_clock::now();
   if (stats_ && now - stats_time_ < max_age) return *stats_;
-  ASSIGN_OR_RETURN(hot::Stats stats, store_->GetStats());
+  ASSIGN_OR_RETURN(hot::Stats stats, store_->hot().GetStats());
   stats_ = stats;
   stats_time_ = now;
   return stats;
@@ -86,14 +86,18 @@ Result<std::shared_ptr<Namespace>> NamespaceRegistry::Acquire(std::string_view n
 }
 
 Result<std::unique_ptr<Namespace::Store>> NamespaceRegistry::OpenStore(const std::string& name) {
-  std::filesystem::path dir = std::filesystem::path(options_.data_dir) / name;
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return Status::IOError(
-        fmt::format("cannot create directory for namespace '{}': {}", name, ec.message()));
-  }
-  return Namespace::Store::Open((dir / "hot.db").string(), options_.store_options);
+  // ThingsDB::Open creates <data>/<ns>/ and, on first use, the namespace's cold tables.
+  engine::EngineOptions options;
+  options.data_dir = options_.data_dir;
+  options.ns = name;
+  options.cold_uri = options_.cold_uri;
+  options.flush_max_rows = options_.flush_max_rows;
+  options.flush_max_age_ms = options_.flush_max_age_ms;
+  options.flush_min_age_ms = options_.flush_min_age_ms;
+  options.hot = options_.store_options;
+  auto opened = Namespace::Store::Open(std::move(options));
+  if (!opened.ok()) return opened.status().WithContext(fmt::format("opening namespace '{}'", name));
+  return opened;
 }
 
 bool NamespaceRegistry::EvictOneLocked() {

@@ -1,5 +1,6 @@
-// NamespaceRegistry: the server's namespaces as actors. Each is opened on first use at
-// <data>/<ns>/hot.db (the CLI's layout), kept in an LRU of at most max_open entries and
+// NamespaceRegistry: the server's namespaces as actors. Each is opened on first use through
+// the engine (engine::ThingsDB: <data>/<ns>/hot.db, the CLI's layout, plus the namespace's
+// cold tables in the warehouse at cold_uri), kept in an LRU of at most max_open entries and
 // closed when idle. A namespace's writes pass a bounded gate (Busy when it is full) and are
 // then serialized by its store; reads run concurrently. Thread-safe. A Namespace stays open
 // while any caller holds its shared_ptr; only unheld namespaces are ever evicted.
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "engine/things_db.h"
 #include "hot/hot_store.h"
 
 namespace thingsdb::server {
@@ -33,6 +35,13 @@ struct RegistryOptions {
   size_t max_open = 256;                                // LRU cap on open namespaces
   std::chrono::milliseconds idle_close{5 * 60 * 1000};  // close after this long unused
   int max_pending_writes = 16;  // per namespace: write requests running or waiting
+  // The cold warehouse (engine::EngineOptions::cold_uri): a directory or s3://bucket/prefix;
+  // empty: <data_dir>/warehouse, as the CLI.
+  std::string cold_uri;
+  // Automatic flush thresholds of each namespace (ThingsDB::MaybeFlush).
+  int64_t flush_max_rows = 10000;
+  int64_t flush_max_age_ms = 5 * 60 * 1000;
+  int64_t flush_min_age_ms = 0;
   // Smaller than the CLI's defaults so that memory stays bounded with many namespaces open:
   // at most max_open * (1 + read_connections) SQLite caches of cache_size_kib each.
   hot::HotOptions store_options = [] {
@@ -43,11 +52,10 @@ struct RegistryOptions {
   }();
 };
 
-// One open namespace. `Store` is the only type that changes when the engine's facade
-// (hot + cold) replaces the hot tier.
+// One open namespace: its engine (hot and cold tiers).
 class Namespace {
  public:
-  using Store = hot::HotStore;
+  using Store = engine::ThingsDB;
 
   Namespace(std::string name, std::unique_ptr<Store> store, int max_pending_writes);
   Namespace(const Namespace&) = delete;
@@ -73,7 +81,7 @@ class Namespace {
   Result<WriteSlot> AcquireWriteSlot();
   int pending_writes() const { return pending_.load(); }
 
-  // The store's stats, recomputed when the cached copy is older than `max_age`.
+  // The hot tier's stats, recomputed when the cached copy is older than `max_age`.
   Result<hot::Stats> CachedStats(std::chrono::milliseconds max_age);
 
  private:

@@ -28,10 +28,10 @@ json PathParam(const std::string& name, const std::string& description) {
           {"schema", {{"type", "string"}}}};
 }
 
-json ErrorResponses(std::initializer_list<int> codes) {
+json ErrorResponses(std::initializer_list<int> codes, const char* error = "Error") {
   json out = json::object();
   for (int code : codes) {
-    out[std::to_string(code)] = {{"$ref", "#/components/responses/Error"}};
+    out[std::to_string(code)] = {{"$ref", std::string("#/components/responses/") + error}};
   }
   return out;
 }
@@ -46,6 +46,14 @@ json Operation(const std::string& summary, int status, const json& schema,
                                              {"content", JsonContent(schema)}};
   if (!body.is_null()) op["requestBody"] = {{"required", true}, {"content", JsonContent(body)}};
   if (!secured) op["security"] = json::array();
+  return op;
+}
+
+// An operation of the Iceberg REST catalog: its errors are Iceberg's ErrorModel.
+json IcebergOperation(const std::string& summary, const json& schema,
+                      std::initializer_list<int> errors, json params = json::array()) {
+  json op = Operation(summary, 200, schema, {}, std::move(params));
+  op["responses"].update(ErrorResponses(errors, "IcebergError"));
   return op;
 }
 
@@ -100,11 +108,28 @@ json Schemas() {
                  {{"path", {{"type", "string"}}},
                   {"index", {{"type", "string"}}},
                   {"createdAt", {{"type", "integer"}}}}}};
+  json iceberg_error = {
+      {"type", "object"},
+      {"required", {"error"}},
+      {"properties",
+       {{"error",
+         {{"type", "object"},
+          {"required", {"message", "type", "code"}},
+          {"properties",
+           {{"message", {{"type", "string"}}},
+            {"type",
+             {{"type", "string"},
+              {"description",
+               "NoSuchNamespaceException, NoSuchTableException, BadRequestException, "
+               "NotAuthorizedException, UnsupportedOperationException, SlowDownException, "
+               "InternalServerError"}}},
+            {"code", {{"type", "integer"}, {"description", "the HTTP status"}}}}}}}}}};
   return {{"Thing", thing},
           {"NewThing", new_thing},
           {"Relationship", relationship},
           {"NewRelationship", new_relationship},
           {"Error", error},
+          {"IcebergError", iceberg_error},
           {"Index", index}};
 }
 
@@ -117,6 +142,100 @@ json ItemsOf(const json& item, bool with_next = false) {
                                     {"description", "cursor of the next page; null on the last"}};
   }
   return schema;
+}
+
+json FlushReportSchema() {
+  json integer = {{"type", "integer"}};
+  json nullable = {{"type", "integer"}, {"nullable", true}};
+  return {{"type", "object"},
+          {"properties",
+           {{"flushId", {{"type", "string"}, {"description", "empty when nothing was due"}}},
+            {"cutoff", integer},
+            {"things", integer},
+            {"relationships", integer},
+            {"coldDeletes", integer},
+            {"files", integer},
+            {"bytes", integer},
+            {"ms", integer},
+            {"nsSnapshotId", integer},
+            {"thingsSnapshotId", nullable},
+            {"relationshipsSnapshotId", nullable}}}};
+}
+
+json SnapshotSchema() {
+  json integer = {{"type", "integer"}};
+  json nullable = {{"type", "integer"}, {"nullable", true}};
+  return {{"type", "object"},
+          {"properties",
+           {{"nsSnapshotId", integer},
+            {"flushId", {{"type", "string"}}},
+            {"thingsSnapshotId", nullable},
+            {"relationshipsSnapshotId", nullable},
+            {"committedAt", integer},
+            {"cutoff", integer},
+            {"flushedRows", integer}}}};
+}
+
+// Flush and snapshots of a namespace.
+void TierPaths(json& paths, const json& ns) {
+  json flush_body = {
+      {"type", "object"},
+      {"properties",
+       {{"all", {{"type", "boolean"}, {"description", "flush every row, however young"}}},
+        {"minAgeMs",
+         {{"type", "integer"},
+          {"description", "rows younger than this stay hot (default 300000)"}}}}}};
+  paths["/v1/namespaces/{ns}/flush"]["post"] = Operation(
+      "Move rows older than minAgeMs (or every row) to the cold Iceberg tables; one namespace "
+      "snapshot. The body is optional",
+      200, FlushReportSchema(), {400, 401, 403, 429, 503}, {ns}, flush_body);
+  paths["/v1/namespaces/{ns}/flush"]["post"]["requestBody"]["required"] = false;
+  paths["/v1/namespaces/{ns}/snapshots"]["get"] =
+      Operation("The namespace snapshots (one per flush), oldest first", 200,
+                ItemsOf(SnapshotSchema()), {400, 401, 403, 429, 503}, {ns});
+}
+
+// The read side of the Iceberg REST catalog (apache/iceberg open-api/rest-catalog-open-api.yaml).
+void IcebergPaths(json& paths) {
+  const json ns = PathParam("ns", "a thingsdb namespace (one level)");
+  const json table = PathParam("table", "things or relationships");
+  const json any = {{"type", "object"}};
+  json identifier = {{"type", "array"}, {"items", {{"type", "string"}}}};
+  paths["/iceberg/v1/config"]["get"] = IcebergOperation(
+      "Catalog configuration: defaults, overrides (no prefix) and the endpoints served",
+      {{"type", "object"},
+       {"properties", {{"defaults", any}, {"overrides", any}, {"endpoints", {{"type", "array"}}}}}},
+      {401, 429, 503}, {QueryParam("warehouse", "string", "ignored: one warehouse")});
+  paths["/iceberg/v1/namespaces"]["get"] = IcebergOperation(
+      "Namespaces of this server with cold tables that the token may read, by name",
+      {{"type", "object"},
+       {"properties",
+        {{"namespaces", {{"type", "array"}, {"items", identifier}}},
+         {"next-page-token", {{"type", "string"}, {"nullable", true}}}}}},
+      {400, 401, 404, 429, 503},
+      {QueryParam("parent", "string", "namespaces are one level: children of one are none"),
+       QueryParam("pageToken", "string", "the previous page's next-page-token"),
+       QueryParam("pageSize", "integer", "at most this many (default: all)")});
+  paths["/iceberg/v1/namespaces/{ns}"]["get"] = IcebergOperation(
+      "A namespace that has cold tables",
+      {{"type", "object"}, {"properties", {{"namespace", identifier}, {"properties", any}}}},
+      {401, 403, 404, 429, 503}, {ns});
+  paths["/iceberg/v1/namespaces/{ns}/tables"]["get"] = IcebergOperation(
+      "The namespace's cold tables (things, relationships)",
+      {{"type", "object"},
+       {"properties",
+        {{"identifiers",
+          {{"type", "array"},
+           {"items",
+            {{"type", "object"},
+             {"properties", {{"namespace", identifier}, {"name", {{"type", "string"}}}}}}}}}}}},
+      {401, 403, 404, 429, 503}, {ns});
+  paths["/iceberg/v1/namespaces/{ns}/tables/{table}"]["get"] = IcebergOperation(
+      "LoadTableResult: the current table metadata exactly as stored and its location",
+      {{"type", "object"},
+       {"properties",
+        {{"metadata-location", {{"type", "string"}}}, {"metadata", any}, {"config", any}}}},
+      {401, 403, 404, 429, 503}, {ns, table});
 }
 
 json Paths() {
@@ -226,15 +345,19 @@ json Paths() {
       {"properties",
        {{"sql", {{"type", "string"}, {"description", "one read-only statement, at most 100 KB"}}},
         {"params", {{"type", "array"}, {"description", "JSON scalars bound to ?, at most 100"}}},
-        {"explain", {{"type", "boolean"}, {"description", "return the query plan instead"}}}}}};
+        {"explain", {{"type", "boolean"}, {"description", "return the query plan instead"}}},
+        {"snapshot",
+         {{"type", "integer"},
+          {"description",
+           "a namespace (or table) snapshot id: the cold tier as of that flush"}}}}}};
   json query_result = {{"type", "object"},
                        {"properties",
                         {{"columns", {{"type", "array"}, {"items", {{"type", "string"}}}}},
                          {"rows", {{"type", "array"}, {"items", {{"type", "array"}}}}},
                          {"plan", {{"type", "array"}, {"items", {{"type", "string"}}}}}}}};
   paths["/v1/namespaces/{ns}/query"]["post"] =
-      Operation("Read-only SQL with bound parameters (read scope)", 200, query_result,
-                {400, 401, 403, 429, 503}, {ns}, query_body);
+      Operation("Read-only SQL over both tiers with bound parameters (read scope)", 200,
+                query_result, {400, 401, 403, 404, 429, 503}, {ns}, query_body);
   paths["/v1/namespaces/{ns}/stats"]["get"] =
       Operation("Counts, sizes, bytes per thing and projected capacity", 200, any,
                 {400, 401, 403, 429, 503}, {ns});
@@ -252,6 +375,8 @@ json Paths() {
   paths["/v1/namespaces/{ns}/optimize"]["post"] =
       Operation("ANALYZE, PRAGMA optimize, incremental vacuum, WAL checkpoint", 200, any,
                 {400, 401, 403, 429, 503}, {ns});
+  TierPaths(paths, ns);
+  IcebergPaths(paths);
   return paths;
 }
 
@@ -267,6 +392,9 @@ json Document() {
   doc["components"]["schemas"] = Schemas();
   doc["components"]["responses"]["Error"] = {{"description", "an error"},
                                              {"content", JsonContent(Ref("Error"))}};
+  doc["components"]["responses"]["IcebergError"] = {
+      {"description", "an Iceberg REST error (IcebergErrorResponse)"},
+      {"content", JsonContent(Ref("IcebergError"))}};
   doc["components"]["securitySchemes"]["bearer"] = {{"type", "http"}, {"scheme", "bearer"}};
   doc["security"] = json::array({{{"bearer", json::array()}}});
   return doc;

@@ -23,7 +23,7 @@ bool MatchPattern(const std::vector<std::string_view>& want,
   for (size_t seg_idx = 0; seg_idx < want.size(); ++seg_idx) {
     std::string_view w = want[seg_idx];
     std::string_view got = path[seg_idx];
-    if (w == "{ns}" || w == "{id}") {
+    if (w == "{ns}" || w == "{id}" || w == "{table}") {
       if (got.empty()) return false;
       continue;
     }
@@ -31,7 +31,7 @@ bool MatchPattern(const std::vector<std::string_view>& want,
   }
   for (size_t seg_idx = 0; seg_idx < want.size(); ++seg_idx) {
     if (want[seg_idx] == "{ns}") ns->assign(path[seg_idx]);
-    if (want[seg_idx] == "{id}") id->assign(path[seg_idx]);
+    if (want[seg_idx] == "{id}" || want[seg_idx] == "{table}") id->assign(path[seg_idx]);
   }
   return true;
 }
@@ -63,8 +63,30 @@ const std::vector<RouteSpec>& Routes() {
       {RouteId::kIndexAdd, "POST", "/v1/namespaces/{ns}/indexes", RouteAuth::kWrite},
       {RouteId::kIndexDrop, "DELETE", "/v1/namespaces/{ns}/indexes", RouteAuth::kWrite},
       {RouteId::kOptimize, "POST", "/v1/namespaces/{ns}/optimize", RouteAuth::kWrite},
+      {RouteId::kFlush, "POST", "/v1/namespaces/{ns}/flush", RouteAuth::kWrite},
+      {RouteId::kSnapshots, "GET", "/v1/namespaces/{ns}/snapshots", RouteAuth::kRead},
+      // The Iceberg REST catalog, read side (no prefix: see GET /iceberg/v1/config).
+      {RouteId::kIcebergConfig, "GET", "/iceberg/v1/config", RouteAuth::kAnyToken},
+      {RouteId::kIcebergNamespaces, "GET", "/iceberg/v1/namespaces", RouteAuth::kAnyToken},
+      {RouteId::kIcebergNamespace, "GET", "/iceberg/v1/namespaces/{ns}", RouteAuth::kRead},
+      {RouteId::kIcebergTables, "GET", "/iceberg/v1/namespaces/{ns}/tables", RouteAuth::kRead},
+      {RouteId::kIcebergTable, "GET", "/iceberg/v1/namespaces/{ns}/tables/{table}",
+       RouteAuth::kRead},
   };
   return kRoutes;
+}
+
+bool IsIcebergRoute(RouteId id) {
+  switch (id) {
+    case RouteId::kIcebergConfig:
+    case RouteId::kIcebergNamespaces:
+    case RouteId::kIcebergNamespace:
+    case RouteId::kIcebergTables:
+    case RouteId::kIcebergTable:
+      return true;
+    default:
+      return false;
+  }
 }
 
 RouteMatch MatchRoute(std::string_view method, std::string_view path) {

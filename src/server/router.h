@@ -1,5 +1,6 @@
 // Router: the HTTP API's route table — a method and a path pattern such as
 // "/v1/namespaces/{ns}/things/{id}" — and matching of a decoded request path against it.
+// Routes under /iceberg/v1/ are the read side of the Iceberg REST catalog (iceberg_catalog.h).
 // The table is static and immutable (thread-safe); openapi.h describes the same routes and
 // router_test checks that the two agree.
 #pragma once
@@ -32,7 +33,17 @@ enum class RouteId {
   kIndexAdd,
   kIndexDrop,
   kOptimize,
+  kFlush,
+  kSnapshots,
+  kIcebergConfig,
+  kIcebergNamespaces,
+  kIcebergNamespace,
+  kIcebergTables,
+  kIcebergTable,
 };
+
+// The routes of the Iceberg REST catalog (answered by IcebergCatalog, errors in its shape).
+bool IsIcebergRoute(RouteId id);
 
 // What a route needs from the caller's token.
 enum class RouteAuth {
@@ -44,8 +55,9 @@ enum class RouteAuth {
 
 struct RouteSpec {
   RouteId id;
-  std::string_view method;   // "GET", "POST", ...
-  std::string_view pattern;  // segments; "{ns}" and "{id}" match one non-empty segment
+  std::string_view method;  // "GET", "POST", ...
+  // Segments; "{ns}", "{id}" and "{table}" match one non-empty segment.
+  std::string_view pattern;
   RouteAuth auth;
 };
 
@@ -58,7 +70,7 @@ struct RouteMatch {
   MatchKind kind = MatchKind::kNotFound;
   const RouteSpec* route = nullptr;
   std::string ns;     // the {ns} segment, when the pattern has one
-  std::string id;     // the {id} segment, when the pattern has one
+  std::string id;     // the {id} (or {table}) segment, when the pattern has one
   std::string allow;  // for kMethodNotAllowed: the methods the path accepts ("GET, POST")
 };
 

@@ -25,6 +25,14 @@ TEST(RouterTest, MatchesPatternsAndExtractsParameters) {
   EXPECT_EQ(MatchRoute("GET", "/v1/namespaces/app/things/").kind, MatchKind::kNotFound);
   EXPECT_EQ(MatchRoute("GET", "/v1/namespaces/a/b/things").kind, MatchKind::kNotFound);
   EXPECT_EQ(MatchRoute("GET", "").kind, MatchKind::kNotFound);
+  match = MatchRoute("GET", "/iceberg/v1/namespaces/app/tables/things");
+  ASSERT_EQ(match.kind, MatchKind::kFound);
+  EXPECT_EQ(match.route->id, RouteId::kIcebergTable);
+  EXPECT_TRUE(IsIcebergRoute(match.route->id));
+  EXPECT_EQ(match.ns, "app");
+  EXPECT_EQ(match.id, "things");
+  EXPECT_FALSE(IsIcebergRoute(MatchRoute("POST", "/v1/namespaces/app/flush").route->id));
+  EXPECT_EQ(MatchRoute("GET", "/iceberg/v1/namespaces/app/tables/").kind, MatchKind::kNotFound);
   match = MatchRoute("PUT", "/v1/namespaces/app/indexes");
   EXPECT_EQ(match.kind, MatchKind::kMethodNotAllowed);
   EXPECT_EQ(match.allow, "GET, POST, DELETE");
@@ -55,7 +63,7 @@ TEST(RouterTest, OpenApiDocumentListsExactlyTheRoutes) {
     std::string method(route.method);
     for (char& c : method) c = static_cast<char>(std::tolower(c));
     const json& op = doc["paths"][std::string(route.pattern)][method];
-    for (const char* param : {"ns", "id"}) {
+    for (const char* param : {"ns", "id", "table"}) {
       if (route.pattern.find(std::string("{") + param + "}") == std::string_view::npos) continue;
       bool declared = false;
       for (const auto& p : op["parameters"]) declared |= p["name"] == param && p["in"] == "path";

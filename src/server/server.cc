@@ -130,15 +130,21 @@ Server::Server(ServerOptions options, Authenticator auth)
     : options_(std::move(options)), auth_(std::move(auth)) {
   registry_ = std::make_unique<NamespaceRegistry>(options_.registry);
   api_ = std::make_unique<HttpApi>(registry_.get(), &metrics_, options_.api);
+  IcebergCatalogOptions catalog;
+  catalog.data_dir = options_.registry.data_dir;
+  catalog.cold_uri = options_.registry.cold_uri;
+  catalog_ = std::make_unique<IcebergCatalog>(std::move(catalog));
   std::random_device random;
   request_id_prefix_ = fmt::format("{:08x}", random());
   http_ = std::make_unique<httplib::Server>();
   Install();
+  if (options_.flush_interval.count() > 0) flush_thread_ = std::thread([this] { FlushLoop(); });
 }
 
 Server::~Server() {
   Stop();
   Wait();
+  StopFlusher();
   registry_->CloseAll();
 }
 
@@ -169,6 +175,8 @@ void Server::Install() {
     } catch (const std::exception& e) {
       reply.api = ErrorResponse(Status::Internal(e.what()), false);
     }
+    // Iceberg REST clients read errors as {"error":{"message","type","code"}}.
+    if (req.path.rfind("/iceberg/", 0) == 0) ToIcebergError(&reply.api);
     res.status = reply.api.status;
     res.set_content(std::move(reply.api.body), reply.content_type.c_str());
     res.set_header("X-Request-Id", rid);
@@ -235,7 +243,8 @@ Server::Reply Server::Route(const std::string& method, const std::string& path,
                             const std::multimap<std::string, std::string>& query,
                             const std::string& body, const std::string& content_type) {
   Reply reply;
-  RouteMatch match = MatchRoute(method, path);
+  // HEAD is GET without the body (httplib drops it): the Iceberg catalog's existence checks.
+  RouteMatch match = MatchRoute(method == "HEAD" ? "GET" : method, path);
   if (match.kind == MatchKind::kNotFound) {
     reply.api = ErrorResponse(Status::NotFound("no such route"), false);
     return reply;
@@ -258,10 +267,20 @@ Server::Reply Server::Route(const std::string& method, const std::string& path,
   const TokenGrant* grant = Admit(auth_header, &reply);
   if (!grant) return reply;
   if (route.auth == RouteAuth::kAnyToken) {
-    AnswerBuiltin(route, &reply);
+    if (IsIcebergRoute(route.id)) {
+      reply.api = catalog_->Handle(route, "", "", query, *grant);
+    } else {
+      AnswerBuiltin(route, &reply);
+    }
     return reply;
   }
   Status valid = ValidateNamespaceName(match.ns);
+  if (!valid.ok() && IsIcebergRoute(route.id)) {
+    // A name no namespace can have (an Iceberg multi-level name, say) does not exist.
+    reply.api = ErrorResponse(Status::NotFound(valid.message()), false);
+    reply.api.body = IcebergErrorBody(404, "NoSuchNamespaceException", valid.message());
+    return reply;
+  }
   if (!valid.ok()) {
     reply.api = ErrorResponse(valid, false);
     return reply;
@@ -271,6 +290,10 @@ Server::Reply Server::Route(const std::string& method, const std::string& path,
   Status allowed = Authenticator::Authorize(*grant, match.ns, access);
   if (!allowed.ok()) {
     reply.api = ErrorResponse(allowed, false);
+    return reply;
+  }
+  if (IsIcebergRoute(route.id)) {
+    reply.api = catalog_->Handle(route, match.ns, match.id, query, *grant);
     return reply;
   }
   ApiRequest request;
@@ -400,6 +423,7 @@ Status Server::Bind() {
 Status Server::Run() {
   bool ok = stopping_ ? true : http_->listen_after_bind();
   // listen_after_bind returns after the worker pool ran every accepted connection.
+  StopFlusher();
   registry_->CloseAll();
   run_finished_ = true;
   if (!ok && !stopping_) return Status::IOError("the HTTP server stopped unexpectedly");
@@ -417,6 +441,76 @@ Status Server::Start() {
 void Server::Stop() {
   stopping_ = true;
   http_->stop();
+  {
+    std::lock_guard<std::mutex> lock(flush_mu_);
+    flush_stop_ = true;
+  }
+  flush_cv_.notify_all();
+}
+
+void Server::StopFlusher() {
+  {
+    std::lock_guard<std::mutex> lock(flush_mu_);
+    flush_stop_ = true;
+  }
+  flush_cv_.notify_all();
+  if (flush_thread_.joinable()) flush_thread_.join();
+}
+
+void Server::FlushLoop() {
+  std::unique_lock<std::mutex> lock(flush_mu_);
+  while (!flush_stop_) {
+    flush_cv_.wait_for(lock, options_.flush_interval, [this] { return flush_stop_; });
+    if (flush_stop_) break;
+    lock.unlock();
+    (void)FlushDueNamespaces();
+    lock.lock();
+  }
+}
+
+size_t Server::FlushDueNamespaces() {
+  size_t flushed = 0;
+  std::vector<std::shared_ptr<Namespace>> open = registry_->OpenNamespaces();
+  for (std::shared_ptr<Namespace>& held : open) {
+    // Let go of each namespace once checked, so the registry may close it again.
+    std::shared_ptr<Namespace> ns = std::move(held);
+    if (stopping_) break;
+    // A flush is a write: it takes one of the namespace's write places, or skips this
+    // round when the gate is full.
+    auto slot = ns->AcquireWriteSlot();
+    if (!slot.ok()) continue;
+    auto start = std::chrono::steady_clock::now();
+    auto report = ns->store().MaybeFlush();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!report.ok()) {
+      metrics_.CountFlushError("background");
+      LogFlush(ns->name(), report.status().ToString(), seconds, nullptr);
+      continue;
+    }
+    if (!report->has_value()) continue;
+    const engine::FlushReport& done = **report;
+    metrics_.ObserveFlush("background", done.things + done.relationships, done.bytes, seconds);
+    LogFlush(ns->name(), "", seconds, &done);
+    ++flushed;
+  }
+  return flushed;
+}
+
+void Server::LogFlush(const std::string& ns, const std::string& error, double seconds,
+                      const engine::FlushReport* report) {
+  if (!options_.log_file) return;
+  std::string line = fmt::format("{{\"ts\":{},\"level\":\"{}\",\"msg\":\"flush\",\"ns\":", NowMs(),
+                                 error.empty() ? "info" : "error");
+  AppendJsonString(line, ns);
+  line += fmt::format(",\"ms\":{:.3f}", seconds * 1000);
+  if (!error.empty()) {
+    line += ",\"error\":";
+    AppendJsonString(line, error);
+  }
+  if (report) line += ",\"report\":" + report->ToJson();
+  line += "}\n";
+  std::fwrite(line.data(), 1, line.size(), options_.log_file);
 }
 
 void Server::Wait() {

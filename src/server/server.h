@@ -1,11 +1,13 @@
 // Server: the HTTP front of thingsdb — cpp-httplib with TCP_NODELAY, a bounded worker pool,
 // body/time limits, bearer-token auth, per-token rate limits, metrics and one-line JSON
-// request logs — over a NamespaceRegistry. Stop() is safe from any thread (a signal
+// request logs — over a NamespaceRegistry, plus the Iceberg REST catalog's read routes and a
+// background flush of the open namespaces. Stop() is safe from any thread (a signal
 // thread): it stops accepting, lets in-flight requests finish, then closes every namespace.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -14,6 +16,7 @@
 #include "core/status.h"
 #include "server/auth.h"
 #include "server/http_api.h"
+#include "server/iceberg_catalog.h"
 #include "server/metrics.h"
 #include "server/namespace_registry.h"
 #include "server/rate_limiter.h"
@@ -37,8 +40,11 @@ struct ServerOptions {
   size_t keep_alive_max_requests = 10000;
   std::string admin_token;       // required
   std::string auth_config_json;  // tokens and rate limits (auth.h); may be empty
-  RegistryOptions registry;
+  RegistryOptions registry;      // also names the warehouse the Iceberg catalog serves
   ApiLimits api;
+  // Every flush_interval, MaybeFlush on each open namespace (cheap when nothing is due);
+  // 0 disables the background flush.
+  std::chrono::milliseconds flush_interval{30000};
   bool log_requests = false;  // one JSON line per request on log_file
   FILE* log_file = stderr;
 };
@@ -62,6 +68,10 @@ class Server {
   // Waits for the background thread of Start() (after Stop()).
   void Wait();
 
+  // One pass of the background flush: MaybeFlush on every open namespace whose write gate
+  // has room. Returns how many namespaces flushed; errors are logged and counted.
+  size_t FlushDueNamespaces();
+
   NamespaceRegistry& registry() { return *registry_; }
   Metrics& metrics() { return metrics_; }
   int64_t in_flight() const { return in_flight_.load(); }
@@ -79,6 +89,11 @@ class Server {
   // /healthz, /readyz, /metrics, /v1/openapi.json.
   void AnswerBuiltin(const RouteSpec& route, Reply* reply);
   std::string RenderMetrics();
+  void FlushLoop();
+  // One JSON line per background flush that moved rows or failed.
+  void LogFlush(const std::string& ns, const std::string& error, double seconds,
+                const engine::FlushReport* report);
+  void StopFlusher();  // wakes and joins the flush thread
   void LogRequest(const std::string& rid, const std::string& method, const std::string& path,
                   const Reply& reply, double seconds);
 
@@ -88,6 +103,7 @@ class Server {
   Metrics metrics_;
   std::unique_ptr<NamespaceRegistry> registry_;
   std::unique_ptr<HttpApi> api_;
+  std::unique_ptr<IcebergCatalog> catalog_;
   std::unique_ptr<httplib::Server> http_;
   int port_ = 0;
   std::atomic<bool> stopping_{false};
@@ -96,6 +112,11 @@ class Server {
   std::atomic<uint64_t> request_counter_{0};
   std::string request_id_prefix_;
   std::thread thread_;
+
+  std::mutex flush_mu_;
+  std::condition_variable flush_cv_;
+  bool flush_stop_ = false;  // guarded by flush_mu_
+  std::thread flush_thread_;
 };
 
 }  // namespace thingsdb::server

@@ -12,8 +12,10 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "server/auth.h"
@@ -185,6 +187,14 @@ class ServerTest : public ::testing::Test {
     EXPECT_TRUE(res && res->status == 200);
     if (!res || res->status != 200) return -1;
     return json::parse(res->body)["rows"][0][0].get<int64_t>();
+  }
+
+  // Things in the namespace's hot tier (the stats route).
+  int64_t HotThings(const std::string& ns) {
+    auto res = Client()->Get(fmt::format("/v1/namespaces/{}/stats", ns));
+    EXPECT_TRUE(res && res->status == 200);
+    if (!res || res->status != 200) return -1;
+    return json::parse(res->body)["things"].get<int64_t>();
   }
 
   static inline int counter_ = 0;
@@ -616,7 +626,13 @@ TEST_F(ServerTest, HostileNamespaceNamesNeverLeaveTheDataDirectory) {
   for (const auto& entry : std::filesystem::directory_iterator(dir_ / "data")) {
     namespaces.insert(entry.path().filename().string());
   }
-  EXPECT_EQ(namespaces, std::set<std::string>{std::string(64, 'a')});
+  // The namespace and the default warehouse (<data>/warehouse), which holds only its tables.
+  EXPECT_EQ(namespaces, (std::set<std::string>{std::string(64, 'a'), "warehouse"}));
+  std::set<std::string> cold;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_ / "data" / "warehouse")) {
+    cold.insert(entry.path().filename().string());
+  }
+  EXPECT_EQ(cold, std::set<std::string>{std::string(64, 'a')});
 }
 
 TEST_F(ServerTest, ClientsThatStallOrVanishDoNotHurtTheServer) {
@@ -759,6 +775,259 @@ TEST_F(ServerTest, GracefulShutdownFinishesRequestsInFlight) {
   EXPECT_EQ(Client()->Get("/v1/namespaces/app/things/x")->status, 200);
 }
 
+// Expects an Iceberg REST error: status, {"error":{"message","type","code"}} with `type`.
+void ExpectIcebergError(const httplib::Result& res, int status, const std::string& type) {
+  ASSERT_TRUE(res) << "no response";
+  EXPECT_EQ(res->status, status) << res->body;
+  json body = json::parse(res->body, nullptr, false);
+  ASSERT_TRUE(body.is_object() && body.contains("error")) << res->body;
+  EXPECT_EQ(body["error"]["type"], type) << res->body;
+  EXPECT_EQ(body["error"]["code"], status) << res->body;
+  EXPECT_TRUE(body["error"]["message"].is_string()) << res->body;
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// A thing flushed to the cold tier stays readable, updatable and deletable over HTTP, and
+// the flush is one namespace snapshot.
+TEST_F(ServerTest, FlushMovesRowsToTheColdTierAndTheyStayVisible) {
+  StartServer();
+  auto client = Client();
+  PutThing("app", {{"id", "u1"}, {"type", "user"}, {"data", {{"name", "Ada"}}}});
+  PutThing("app", {{"id", "u2"}, {"type", "user"}, {"data", {{"name", "Bob"}}}});
+  json got_before = Body(client->Get("/v1/namespaces/app/things/u1"));
+  auto rel = client->Post("/v1/namespaces/app/relationships",
+                          R"({"fromId":"u1","toId":"u2","type":"knows"})", "application/json");
+  ASSERT_TRUE(rel);
+  ASSERT_EQ(rel->status, 201) << rel->body;
+
+  auto flushed = client->Post("/v1/namespaces/app/flush", R"({"all":true})", "application/json");
+  ASSERT_TRUE(flushed);
+  ASSERT_EQ(flushed->status, 200) << flushed->body;
+  json report = Body(flushed);
+  EXPECT_EQ(report["things"], 2);
+  EXPECT_EQ(report["relationships"], 1);
+  EXPECT_EQ(report["nsSnapshotId"], 1);
+  EXPECT_FALSE(report["flushId"].get<std::string>().empty());
+  EXPECT_GT(report["bytes"].get<int64_t>(), 0);
+  EXPECT_EQ(HotThings("app"), 0) << "the rows left the hot tier";
+  EXPECT_EQ(CountThings("app"), 2) << "SQL sees both tiers";
+
+  // get reads the cold tier.
+  auto got = client->Get("/v1/namespaces/app/things/u1");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->status, 200) << got->body;
+  EXPECT_EQ(Body(got), got_before);
+  // No body: rows older than 5 minutes only, so nothing moves and no snapshot is added.
+  auto empty = client->Post("/v1/namespaces/app/flush", "", "application/json");
+  ASSERT_TRUE(empty);
+  ASSERT_EQ(empty->status, 200) << empty->body;
+  EXPECT_EQ(Body(empty)["flushId"], "");
+  EXPECT_EQ(Body(empty)["things"], 0);
+  // update copies the cold thing back into the hot tier.
+  auto patched =
+      client->Patch("/v1/namespaces/app/things/u1", R"({"data":{"age":36}})", "application/json");
+  ASSERT_TRUE(patched);
+  EXPECT_EQ(patched->status, 200) << patched->body;
+  EXPECT_EQ(Body(patched)["data"], json({{"name", "Ada"}, {"age", 36}}));
+  EXPECT_EQ(HotThings("app"), 1);
+  EXPECT_EQ(CountThings("app"), 2);
+  // relate reaches a cold endpoint.
+  PutThing("app", {{"id", "u3"}, {"type", "user"}, {"data", json::object()}});
+  auto rel2 = client->Post("/v1/namespaces/app/relationships",
+                           R"({"fromId":"u3","toId":"u2","type":"knows"})", "application/json");
+  ASSERT_TRUE(rel2);
+  EXPECT_EQ(rel2->status, 201) << rel2->body;
+  // delete reaches a cold thing.
+  auto deleted = client->Delete("/v1/namespaces/app/things/u2");
+  ASSERT_TRUE(deleted);
+  EXPECT_EQ(deleted->status, 200) << deleted->body;
+  ExpectError(client->Get("/v1/namespaces/app/things/u2"), 404, "not_found");
+
+  auto snapshots = client->Get("/v1/namespaces/app/snapshots");
+  ASSERT_TRUE(snapshots);
+  ASSERT_EQ(snapshots->status, 200) << snapshots->body;
+  json items = Body(snapshots)["items"];
+  ASSERT_EQ(items.size(), 1u) << snapshots->body;
+  EXPECT_EQ(items[0]["flushId"], report["flushId"]);
+  EXPECT_EQ(items[0]["flushedRows"], 3);
+  EXPECT_EQ(items[0]["thingsSnapshotId"], report["thingsSnapshotId"]);
+
+  // SQL over both tiers now, and as of the flush's snapshot (before the update and delete).
+  json now = {{"sql", "SELECT id, json_extract(data, '$.age') FROM things ORDER BY id"}};
+  EXPECT_EQ(Body(client->Post("/v1/namespaces/app/query", now.dump(), "application/json"))["rows"],
+            json::array({json::array({"u1", 36}), json::array({"u3", nullptr})}));
+  json then = now;
+  then["snapshot"] = report["nsSnapshotId"];
+  auto old = client->Post("/v1/namespaces/app/query", then.dump(), "application/json");
+  ASSERT_TRUE(old);
+  ASSERT_EQ(old->status, 200) << old->body;
+  EXPECT_EQ(Body(old)["rows"],
+            json::array({json::array({"u1", nullptr}), json::array({"u2", nullptr})}));
+  then["snapshot"] = 999999;
+  ExpectError(client->Post("/v1/namespaces/app/query", then.dump(), "application/json"), 404,
+              "not_found");
+  then["snapshot"] = "1";
+  ExpectError(client->Post("/v1/namespaces/app/query", then.dump(), "application/json"), 400,
+              "invalid_argument");
+
+  ExpectError(client->Post("/v1/namespaces/app/flush", R"({"all":"yes"})", "application/json"), 400,
+              "invalid_argument");
+  ExpectError(client->Post("/v1/namespaces/app/flush", R"({"minAgeMs":-1})", "application/json"),
+              400, "invalid_argument");
+  ExpectError(client->Post("/v1/namespaces/app/flush", R"({"every":true})", "application/json"),
+              400, "invalid_argument");
+  ExpectError(client->Post("/v1/namespaces/app/flush", "[]", "application/json"), 400,
+              "invalid_argument");
+  // Flushing needs write scope; the snapshots read scope.
+  ExpectError(Client(kReader)->Post("/v1/namespaces/app/flush", "", "application/json"), 403,
+              "permission_denied");
+  EXPECT_EQ(Client(kReader)->Get("/v1/namespaces/app/snapshots")->status, 200);
+  ExpectError(Client(kReader)->Get("/v1/namespaces/other/snapshots"), 403, "permission_denied");
+
+  auto metrics = client->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  for (const char* want : {"thingsdb_flushes_total{trigger=\"api\"} 2",
+                           "thingsdb_flushed_rows_total{trigger=\"api\"} 3",
+                           "thingsdb_flush_errors_total{trigger=\"api\"} 0",
+                           "thingsdb_flush_duration_seconds_count{trigger=\"api\"} 2"}) {
+    EXPECT_NE(metrics->body.find(want), std::string::npos) << "missing: " << want;
+  }
+  EXPECT_EQ(metrics->body.find("thingsdb_flushed_bytes_total{trigger=\"api\"} 0"),
+            std::string::npos);
+}
+
+// The background flush moves a namespace's rows once a threshold is crossed, and leaves a
+// namespace under every threshold alone.
+TEST_F(ServerTest, BackgroundFlushMovesDueNamespaces) {
+  ServerOptions options = DefaultOptions();
+  options.flush_interval = std::chrono::milliseconds(50);
+  options.registry.flush_max_rows = 2;
+  StartServer(options);
+  auto client = Client();
+  PutThing("calm", {{"id", "c1"}, {"type", "t"}, {"data", json::object()}});
+  PutThing("busy", {{"id", "b1"}, {"type", "t"}, {"data", {{"n", 1}}}});
+  PutThing("busy", {{"id", "b2"}, {"type", "t"}, {"data", {{"n", 2}}}});
+  json items;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    items = Body(client->Get("/v1/namespaces/busy/snapshots"))["items"];
+    if (!items.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(items.size(), 1u) << "no background flush within 30 s";
+  EXPECT_EQ(items[0]["flushedRows"], 2);
+  EXPECT_EQ(HotThings("busy"), 0);
+  EXPECT_EQ(Body(client->Get("/v1/namespaces/busy/things/b2"))["data"]["n"], 2);
+  EXPECT_EQ(Body(client->Get("/v1/namespaces/calm/snapshots"))["items"].size(), 0u);
+  EXPECT_EQ(HotThings("calm"), 1);
+  EXPECT_EQ(server_->FlushDueNamespaces(), 0u) << "nothing is due any more";
+  auto metrics = client->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("thingsdb_flushes_total{trigger=\"background\"} 1"),
+            std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("thingsdb_flushed_rows_total{trigger=\"background\"} 2"),
+            std::string::npos);
+}
+
+TEST_F(ServerTest, IcebergCatalogServesTheColdTables) {
+  StartServer();
+  auto client = Client();
+  auto config = client->Get("/iceberg/v1/config");
+  ASSERT_TRUE(config);
+  ASSERT_EQ(config->status, 200) << config->body;
+  EXPECT_TRUE(Body(config)["defaults"].is_object());
+  EXPECT_TRUE(Body(config)["overrides"].is_object());
+  EXPECT_FALSE(Body(config)["overrides"].contains("prefix"));
+  EXPECT_EQ(Body(client->Get("/iceberg/v1/namespaces")), json({{"namespaces", json::array()}}));
+
+  PutThing("app", {{"id", "u1"}, {"type", "user"}, {"data", {{"name", "Ada"}}}});
+  ASSERT_EQ(client->Post("/v1/namespaces/app/flush", R"({"all":true})", "application/json")->status,
+            200);
+  PutThing("tenant-a", {{"id", "x"}, {"type", "t"}, {"data", json::object()}});
+  // A hot-only namespace (say, written by an older CLI) has no cold tables: not listed.
+  std::filesystem::path data = dir_ / "data";
+  std::filesystem::create_directories(data / "legacy");
+  std::ofstream(data / "legacy" / "hot.db") << "";
+
+  EXPECT_EQ(Body(client->Get("/iceberg/v1/namespaces")),
+            json({{"namespaces", {{"app"}, {"tenant-a"}}}}));
+  auto page = Body(client->Get("/iceberg/v1/namespaces?pageSize=1"));
+  EXPECT_EQ(page["namespaces"], json({{"app"}}));
+  ASSERT_TRUE(page["next-page-token"].is_string()) << page;
+  auto page2 = Body(client->Get("/iceberg/v1/namespaces?pageSize=1&pageToken=" +
+                                page["next-page-token"].get<std::string>()));
+  EXPECT_EQ(page2, json({{"namespaces", {{"tenant-a"}}}}));
+  EXPECT_EQ(Body(client->Get("/iceberg/v1/namespaces?parent=app")),
+            json({{"namespaces", json::array()}}));
+  ExpectIcebergError(client->Get("/iceberg/v1/namespaces?parent=ghost"), 404,
+                     "NoSuchNamespaceException");
+  ExpectIcebergError(client->Get("/iceberg/v1/namespaces?pageSize=0"), 400, "BadRequestException");
+
+  EXPECT_EQ(Body(client->Get("/iceberg/v1/namespaces/app")),
+            json({{"namespace", {"app"}}, {"properties", json::object()}}));
+  EXPECT_EQ(Body(client->Get("/iceberg/v1/namespaces/app/tables")),
+            json({{"identifiers",
+                   {{{"namespace", {"app"}}, {"name", "things"}},
+                    {{"namespace", {"app"}}, {"name", "relationships"}}}}}));
+
+  auto loaded = client->Get("/iceberg/v1/namespaces/app/tables/things");
+  ASSERT_TRUE(loaded);
+  ASSERT_EQ(loaded->status, 200) << loaded->body;
+  json result = Body(loaded);
+  std::string location = result["metadata-location"];
+  ASSERT_EQ(location.rfind("file://", 0), 0u) << location;
+  std::filesystem::path file = location.substr(7);
+  EXPECT_EQ(file.parent_path(), std::filesystem::canonical(data / "warehouse/app/things/metadata"));
+  // The metadata is the stored file's JSON, and it is the version with the flush's snapshot.
+  EXPECT_EQ(result["metadata"], json::parse(ReadFile(file)));
+  EXPECT_NE(loaded->body.find(ReadFile(file)), std::string::npos) << "not embedded verbatim";
+  EXPECT_TRUE(result["metadata"]["current-snapshot-id"].is_number_integer());
+  EXPECT_EQ(result["config"], json::object());
+  EXPECT_EQ(Client(kReader)->Get("/iceberg/v1/namespaces/app/tables/relationships")->status, 200);
+
+  // Absent namespaces and tables: 404 in Iceberg's shape, and nothing is created.
+  ExpectIcebergError(client->Get("/iceberg/v1/namespaces/ghost"), 404, "NoSuchNamespaceException");
+  ExpectIcebergError(client->Get("/iceberg/v1/namespaces/legacy/tables"), 404,
+                     "NoSuchNamespaceException");
+  ExpectIcebergError(client->Get("/iceberg/v1/namespaces/ghost/tables/things"), 404,
+                     "NoSuchNamespaceException");
+  ExpectIcebergError(client->Get("/iceberg/v1/namespaces/app/tables/nope"), 404,
+                     "NoSuchTableException");
+  ExpectIcebergError(client->Get("/iceberg/v1/namespaces/a%1Fb/tables"), 404,
+                     "NoSuchNamespaceException");
+  EXPECT_FALSE(std::filesystem::exists(data / "ghost"));
+  EXPECT_FALSE(std::filesystem::exists(data / "warehouse" / "ghost"));
+  EXPECT_FALSE(std::filesystem::exists(data / "warehouse" / "legacy"));
+  // HEAD answers existence without a body.
+  EXPECT_EQ(client->Head("/iceberg/v1/namespaces/app")->status, 200);
+  EXPECT_EQ(client->Head("/iceberg/v1/namespaces/app/tables/things")->status, 200);
+  EXPECT_EQ(client->Head("/iceberg/v1/namespaces/ghost")->status, 404);
+  // Writes are not part of this catalog.
+  ExpectIcebergError(
+      client->Post("/iceberg/v1/namespaces", R"({"namespace":["n"]})", "application/json"), 405,
+      "UnsupportedOperationException");
+  ExpectIcebergError(client->Get("/iceberg/v1/nothing"), 404, "NotFoundException");
+
+  // Auth: the same tokens; a scoped token sees only its namespaces.
+  ExpectIcebergError(Client("")->Get("/iceberg/v1/config"), 401, "NotAuthorizedException");
+  ExpectIcebergError(Client("wrong")->Get("/iceberg/v1/namespaces"), 401, "NotAuthorizedException");
+  EXPECT_EQ(Body(Client(kReader)->Get("/iceberg/v1/namespaces")),
+            json({{"namespaces", {{"app"}}}}));
+  ExpectIcebergError(Client(kReader)->Get("/iceberg/v1/namespaces/tenant-a/tables/things"), 403,
+                     "NotAuthorizedException");
+  ExpectIcebergError(Client(kReader)->Get("/iceberg/v1/namespaces?parent=tenant-a"), 404,
+                     "NoSuchNamespaceException");
+  EXPECT_EQ(Body(Client(kWriter)->Get("/iceberg/v1/namespaces")),
+            json({{"namespaces", {{"tenant-a"}}}}));
+}
+
 TEST_F(ServerTest, EveryDocumentedRouteIsServed) {
   StartServer();
   json doc = json::parse(OpenApiDocument());
@@ -766,7 +1035,8 @@ TEST_F(ServerTest, EveryDocumentedRouteIsServed) {
   int checked = 0;
   for (const auto& [pattern, methods] : doc["paths"].items()) {
     std::string path = pattern;
-    for (auto [param, value] : {std::pair{"{ns}", "openapi"}, std::pair{"{id}", "x"}}) {
+    for (auto [param, value] :
+         {std::pair{"{ns}", "openapi"}, std::pair{"{id}", "x"}, std::pair{"{table}", "things"}}) {
       size_t pos = path.find(param);
       if (pos != std::string::npos) path.replace(pos, std::string(param).size(), value);
     }
@@ -782,6 +1052,12 @@ TEST_F(ServerTest, EveryDocumentedRouteIsServed) {
       json body = json::parse(res->body, nullptr, false);
       bool unrouted = res->status == 405 || (res->status == 404 && body.is_object() &&
                                              body["error"]["message"] == "no such route");
+      if (pattern.rfind("/iceberg/", 0) == 0) {
+        // The catalog's errors are Iceberg's ErrorModel; "openapi" has no cold tables yet.
+        EXPECT_TRUE(res->status == 200 ||
+                    (res->status == 404 && body["error"]["type"] == "NoSuchNamespaceException"))
+            << upper << " " << path << " -> " << res->status << " " << res->body;
+      }
       EXPECT_FALSE(unrouted) << upper << " " << path << " -> " << res->status << " " << res->body;
       ++checked;
     }

@@ -1,0 +1,132 @@
+// How long a background flush blocks writers: loads N things (default 50,000) into a fresh
+// namespace (local warehouse in a temp directory), then one thread keeps calling Put while
+// a BackgroundFlusher (row-count trigger = N) flushes them. Prints the longest and the 99th
+// percentile Put latency before and during the flush, the flush's own time, and how long
+// it held the writer lock: Begin's write transactions and the final transaction.
+// Usage: thingsdb_flush_stall_bench [rows] [dir]
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "engine/background_flusher.h"
+#include "engine/things_db.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using thingsdb::engine::BackgroundFlusher;
+using thingsdb::engine::EngineOptions;
+using thingsdb::engine::ThingsDB;
+
+std::string Data(int64_t n) {
+  return fmt::format("{{\"n\":{},\"email\":\"user{}@example.com\",\"name\":\"name {}\"}}", n, n, n);
+}
+
+struct Latencies {
+  std::vector<double> ms;
+  double Max() const { return ms.empty() ? 0 : *std::max_element(ms.begin(), ms.end()); }
+  double P99() const {
+    if (ms.empty()) return 0;
+    std::vector<double> sorted = ms;
+    std::sort(sorted.begin(), sorted.end());
+    return sorted[sorted.size() * 99 / 100];
+  }
+};
+
+int Run(int64_t rows, const std::filesystem::path& dir) {
+  std::filesystem::remove_all(dir);
+  EngineOptions options;
+  options.data_dir = dir.string();
+  options.ns = "bench";
+  options.flush_max_rows = rows;
+  options.flush_max_age_ms = 0;
+  options.flush_max_hot_bytes = 0;
+  options.flush_min_age_ms = 0;
+  auto opened = ThingsDB::Open(options);
+  if (!opened.ok()) {
+    fmt::print(stderr, "open: {}\n", opened.status().ToString());
+    return 1;
+  }
+  ThingsDB& db = **opened;
+  std::vector<thingsdb::hot::BatchItem> batch;
+  for (int64_t n = 0; n < rows - 1; ++n) {
+    batch.push_back({thingsdb::hot::NewThing{fmt::format("p{:08d}", n), "user", Data(n), {}}});
+    if (batch.size() == 5000 || n == rows - 2) {
+      auto written = db.hot().WriteBatch(batch);
+      if (!written.ok()) {
+        fmt::print(stderr, "load: {}\n", written.status().ToString());
+        return 1;
+      }
+      batch.clear();
+    }
+  }
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> phase{0};  // 0: before the flusher starts, 1: flusher running
+  std::mutex mu;
+  Latencies before, during;
+  std::atomic<int64_t> errors{0};
+  std::thread writer([&] {
+    for (int64_t n = rows; !stop.load(); ++n) {
+      auto start = Clock::now();
+      auto put = db.Put({fmt::format("w{:08d}", n), "user", Data(n), {}});
+      double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+      if (!put.ok()) ++errors;
+      std::lock_guard<std::mutex> lock(mu);
+      (phase.load() == 0 ? before : during).ms.push_back(ms);
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto flush_start = Clock::now();
+  phase = 1;
+  double flush_ms = 0;
+  int64_t flushed_rows = 0;
+  thingsdb::engine::FlushReport report;
+  {
+    thingsdb::engine::BackgroundFlusherOptions flusher_options;
+    flusher_options.interval = std::chrono::milliseconds(10);
+    BackgroundFlusher flusher(db, flusher_options);
+    while (flusher.stats().flushes == 0 && flusher.stats().failures == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    flush_ms = std::chrono::duration<double, std::milli>(Clock::now() - flush_start).count();
+    auto stats = flusher.stats();
+    flushed_rows = stats.rows;
+    if (stats.last_flush) report = *stats.last_flush;
+    if (stats.failures > 0) fmt::print(stderr, "flush failed: {}\n", stats.last_error);
+  }
+  stop = true;
+  writer.join();
+  fmt::print("rows flushed            {}\n", flushed_rows);
+  fmt::print("flush (trigger to done) {:.0f} ms\n", flush_ms);
+  fmt::print("puts before / during    {} / {}\n", before.ms.size(), during.ms.size());
+  fmt::print("put max before          {:.2f} ms (p99 {:.3f} ms)\n", before.Max(), before.P99());
+  fmt::print("put max during flush    {:.2f} ms (p99 {:.3f} ms)  <- longest writer stall\n",
+             during.Max(), during.P99());
+  fmt::print("put errors              {}\n", errors.load());
+  fmt::print(
+      "flush: snapshot read {:.1f} ms, longest Begin write txn {:.1f} ms, final txn "
+      "{:.1f} ms\n",
+      report.read_us / 1000.0, report.begin_lock_us / 1000.0, report.finish_us / 1000.0);
+  opened->reset();
+  std::filesystem::remove_all(dir);
+  return errors.load() == 0 && flushed_rows > 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int64_t rows = argc > 1 ? std::atoll(argv[1]) : 50000;
+  std::filesystem::path dir = argc > 2 ? std::filesystem::path(argv[2])
+                                       : std::filesystem::temp_directory_path() /
+                                             fmt::format("thingsdb_flush_stall_{}", ::getpid());
+  return Run(rows, dir);
+}

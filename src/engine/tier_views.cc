@@ -1,0 +1,185 @@
+#include "engine/tier_views.h"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include "engine/tier_tables.h"
+
+namespace thingsdb::engine {
+namespace {
+
+constexpr char kThingColumns[] = "id, type, data, embedding, created_at, updated_at";
+constexpr char kRelationshipColumns[] = "id, from_id, to_id, type, data, created_at";
+
+std::string ViewSql(std::string_view name, std::string_view columns, std::string_view kind,
+                    ViewMode mode) {
+  if (mode == ViewMode::kColdOnly) {
+    return fmt::format("CREATE TEMP VIEW {0}({1}) AS SELECT {1} FROM main.cold_{0};\n", name,
+                       columns);
+  }
+  // A cold row is live unless a hot row of the same id shadows it (an update copied it to
+  // hot, or a Put reused the id) or a tombstone says it was deleted or superseded.
+  return fmt::format(
+      "CREATE TEMP VIEW {0}({1}) AS\n"
+      "  SELECT {1} FROM main.{0}\n"
+      "  UNION ALL\n"
+      "  SELECT {1} FROM main.cold_{0} AS c\n"
+      "  WHERE NOT EXISTS (SELECT 1 FROM main.{0} AS h WHERE h.id = c.id)\n"
+      "    AND NOT EXISTS (SELECT 1 FROM main.thingsdb_tombstones AS t\n"
+      "                    WHERE t.kind = '{2}' AND t.id = c.id);\n",
+      name, columns, kind);
+}
+
+void Bind(sqlite::Statement& stmt, int idx, const hot::SqlValue& value) {
+  std::visit(
+      [&](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::monostate>) {
+          stmt.BindNull(idx);
+        } else if constexpr (std::is_same_v<T, int64_t>) {
+          stmt.BindInt(idx, v);
+        } else if constexpr (std::is_same_v<T, double>) {
+          stmt.BindDouble(idx, v);
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          stmt.BindText(idx, v);
+        } else {
+          stmt.BindBlob(idx, v.bytes);
+        }
+      },
+      value);
+}
+
+hot::SqlValue ColumnValue(const sqlite::Statement& stmt, int col) {
+  switch (stmt.ColumnType(col)) {
+    case 1: return stmt.ColumnInt(col);
+    case 2: return stmt.ColumnDouble(col);
+    case 3: return std::string(stmt.ColumnText(col));
+    case 4: return hot::Blob{std::string(stmt.ColumnBlob(col))};
+    default: return std::monostate{};
+  }
+}
+
+// The hot tier's refusal, word for word (HotStore::Query).
+Status ReadOnlyError() {
+  return Status::InvalidArgument(
+      "the query path is read-only: use put, update, delete, relate or import to write");
+}
+
+}  // namespace
+
+std::string TierViewsSql(ViewMode mode) {
+  return ViewSql("things", kThingColumns, kThingKind, mode) +
+         ViewSql("relationships", kRelationshipColumns, kRelationshipKind, mode);
+}
+
+Status CreateTierViews(sqlite::Database& db, ColdVtabContext* context, ViewMode mode) {
+  RETURN_IF_ERROR(RegisterColdTables(db, context));
+  return db.Exec(TierViewsSql(mode)).WithContext("creating the tier views");
+}
+
+Result<std::unique_ptr<TierReader>> TierReader::Open(const std::string& hot_path, ViewMode mode,
+                                                     const TierReaderOptions& options) {
+  std::unique_ptr<TierReader> reader(new TierReader(mode, options.limits));
+  reader->context_ = std::make_unique<ColdVtabContext>();
+  sqlite::OpenOptions open;
+  open.read_only = true;
+  open.create = false;
+  ASSIGN_OR_RETURN(reader->db_, sqlite::Database::Open(hot_path, open));
+  sqlite::Database& db = *reader->db_;
+  RETURN_IF_ERROR(db.Exec(fmt::format("PRAGMA cache_size = -{}; PRAGMA mmap_size = {}",
+                                      options.cache_size_kib, options.mmap_bytes)));
+  // The views live in the connection's TEMP schema (writable even on a read-only
+  // connection); query_only then refuses any change, TEMP included.
+  RETURN_IF_ERROR(CreateTierViews(db, reader->context_.get(), mode));
+  RETURN_IF_ERROR(db.Exec("PRAGMA query_only = 1"));
+  sqlite::Database::Limits limits;
+  limits.sql_length = options.limits.max_sql_bytes;
+  limits.variable_number = options.limits.max_bound_params;
+  limits.attached = 0;
+  db.SetLimits(limits);
+  return reader;
+}
+
+Result<hot::QueryResult> TierReader::Run(std::string_view sql,
+                                         const std::vector<hot::SqlValue>& params) {
+  if (static_cast<int64_t>(sql.size()) > limits_.max_sql_bytes) {
+    return Status::LimitExceeded(
+        fmt::format("SQL is {} bytes; the limit is {}", sql.size(), limits_.max_sql_bytes));
+  }
+  if (static_cast<int>(params.size()) > limits_.max_bound_params) {
+    return Status::LimitExceeded(fmt::format("{} bound parameters; the limit is {}",
+                                             params.size(), limits_.max_bound_params));
+  }
+  auto prepared = db_->Cached(sql);
+  // A write to `things` / `relationships` fails to prepare, as they are views here.
+  if (!prepared.ok() && prepared.status().message().find("because it is a view") !=
+                            std::string::npos) {
+    return ReadOnlyError();
+  }
+  ASSIGN_OR_RETURN(sqlite::Statement stmt, std::move(prepared));
+  if (!stmt.ReadOnly()) return ReadOnlyError();
+  if (stmt.ParameterCount() != static_cast<int>(params.size())) {
+    return Status::InvalidArgument(fmt::format("SQL has {} parameters but {} values were given",
+                                               stmt.ParameterCount(), params.size()));
+  }
+  for (size_t idx = 0; idx < params.size(); ++idx) Bind(stmt, static_cast<int>(idx + 1), params[idx]);
+  hot::QueryResult result;
+  for (int col = 0; col < stmt.ColumnCount(); ++col) result.columns.emplace_back(stmt.ColumnName(col));
+  context_->error = Status::OK();
+  db_->SetTimeBudget(limits_.query_time_budget_ms);
+  Status st;
+  while (true) {
+    auto row = stmt.Step();
+    if (!row.ok()) {
+      st = row.status();
+      break;
+    }
+    if (!*row) break;
+    std::vector<hot::SqlValue> values;
+    values.reserve(result.columns.size());
+    for (int col = 0; col < stmt.ColumnCount(); ++col) values.push_back(ColumnValue(stmt, col));
+    result.rows.push_back(std::move(values));
+  }
+  db_->SetTimeBudget(0);
+  if (!st.ok()) {
+    if (!context_->error.ok()) return context_->error;  // the cold scan's own status
+    if (st.IsLimitExceeded()) {
+      return Status::LimitExceeded(fmt::format("query ran past its time budget of {} ms",
+                                               limits_.query_time_budget_ms));
+    }
+    return st;
+  }
+  return result;
+}
+
+Status TierReader::BeginRead() { return db_->Exec("BEGIN"); }
+
+Status TierReader::EndRead() {
+  if (sqlite3_get_autocommit(db_->raw())) return Status::OK();
+  Status status = db_->Exec("COMMIT");
+  if (!status.ok()) (void)db_->Exec("ROLLBACK");
+  return status;
+}
+
+Result<std::vector<std::string>> TierReader::Explain(std::string_view sql) {
+  // EXPLAIN never opens a read transaction, so nothing would notice an index added since
+  // this connection last read the schema: read it once to refresh.
+  RETURN_IF_ERROR(db_->QueryInt("SELECT count(*) FROM main.sqlite_schema"));
+  auto check = db_->Prepare(sql);
+  if ((!check.ok() && check.status().message().find("because it is a view") !=
+                          std::string::npos) ||
+      (check.ok() && !check->ReadOnly())) {
+    return Status::InvalidArgument("only read-only SQL can be explained");
+  }
+  RETURN_IF_ERROR(check.status());
+  ASSIGN_OR_RETURN(sqlite::Statement stmt, db_->Prepare("EXPLAIN QUERY PLAN " + std::string(sql)));
+  std::vector<std::string> lines;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    lines.emplace_back(stmt.ColumnText(3));
+  }
+  return lines;
+}
+
+}  // namespace thingsdb::engine
