@@ -203,11 +203,19 @@ Status ColdReader::Scan(const ScanRequest& request,
     }
   }
   ASSIGN_OR_RETURN(PlannedFilter filter, PlanFilter(*schema, request.filter));
+  skip_if_missing_.clear();
+  for (const auto& predicate : request.filter) {
+    skip_if_missing_.push_back(predicate.skip_if_column_missing);
+  }
   iceberg::ScanOptions options;
   options.snapshot_id = request.snapshot_id;
   options.as_of_timestamp_ms = request.as_of_timestamp_ms;
   options.filter = filter.table_filter;
+  options.manifest_cache = manifest_cache_;
+  options.use_manifest_cache = manifest_cache_ != nullptr;
   ASSIGN_OR_RETURN(iceberg::ScanPlan plan, table_.Scan(options));
+  counters_.manifest_cache_hits += plan.manifest_cache_hits;
+  counters_.manifest_cache_misses += plan.manifest_cache_misses;
   counters_.files_planned += static_cast<int64_t>(plan.tasks.size());
   counters_.files_pruned_by_plan += plan.files_pruned;
   delete_cache_.clear();
@@ -232,7 +240,19 @@ Status ColdReader::ScanFile(const iceberg::FileScanTask& task,
                       data_file.file_size_in_bytes > 0
                           ? std::optional<uint64_t>(data_file.file_size_in_bytes)
                           : std::nullopt);
-  auto opened = parquet::FileReader::Open(&source);
+  // Footers are cached by (store, table, key, size): only when the manifest gave the size.
+  std::string cache_key;
+  std::shared_ptr<const parquet::DecodedFooter> footer;
+  if (file_cache_ != nullptr && data_file.file_size_in_bytes > 0) {
+    cache_key = ColdFileCache::FileKey(table_, key, data_file.file_size_in_bytes);
+    footer = file_cache_->LookupFooter(cache_key);
+    ++(footer != nullptr ? counters_.footer_cache_hits : counters_.footer_cache_misses);
+  }
+  auto opened = footer != nullptr ? parquet::FileReader::Open(&source, footer)
+                                  : parquet::FileReader::Open(&source);
+  if (opened.ok() && footer == nullptr && !cache_key.empty()) {
+    file_cache_->InsertFooter(cache_key, (*opened)->footer());
+  }
   Status status =
       opened.ok() ? ScanOpenFile(task, **opened, columns, predicates, sink) : opened.status();
   counters_.object_requests += source.requests();
@@ -253,10 +273,14 @@ Status ColdReader::ScanOpenFile(const iceberg::FileScanTask& task, parquet::File
                                 const std::function<Status(const ColdBatch&)>& sink) {
   const parquet::Schema& file_schema = reader.schema();
   // Predicates on a column the file lacks (an index added later): the column is all null.
+  // A hint predicate (skip_if_column_missing) is dropped for such a file instead.
   FileScan scan;
-  for (const auto& predicate : predicates) {
+  for (size_t pred_idx = 0; pred_idx < predicates.size(); ++pred_idx) {
+    const auto& predicate = predicates[pred_idx];
     if (file_schema.Find(predicate.column) >= 0) {
       scan.predicates.push_back(predicate);
+    } else if (pred_idx < skip_if_missing_.size() && skip_if_missing_[pred_idx]) {
+      continue;
     } else if (predicate.op != parquet::CompareOp::kIsNull) {
       ++counters_.files_skipped;
       counters_.row_groups_skipped += reader.num_row_groups();
@@ -346,7 +370,7 @@ Result<std::vector<int64_t>> ColdReader::DeletedPositions(const iceberg::FileSca
           "cold data file '{}': equality delete file '{}' (thingsdb writes position deletes only)",
           task.data.file.file_path, del.file.file_path));
     }
-    ASSIGN_OR_RETURN(const auto* entries, LoadDeleteFile(del));
+    ASSIGN_OR_RETURN(auto entries, LoadDeleteFile(del));
     auto first = std::lower_bound(entries->begin(), entries->end(), task.data.file.file_path,
                                   [](const std::pair<std::string, int64_t>& entry,
                                      const std::string& path) { return entry.first < path; });
@@ -358,11 +382,20 @@ Result<std::vector<int64_t>> ColdReader::DeletedPositions(const iceberg::FileSca
   return positions;
 }
 
-Result<const std::vector<std::pair<std::string, int64_t>>*> ColdReader::LoadDeleteFile(
+Result<std::shared_ptr<const ColdFileCache::DeleteEntries>> ColdReader::LoadDeleteFile(
     const iceberg::ScanFile& file) {
   auto cached = delete_cache_.find(file.file.file_path);
-  if (cached != delete_cache_.end()) return &cached->second;
+  if (cached != delete_cache_.end()) return cached->second;
   ASSIGN_OR_RETURN(std::string key, table_.paths().ToKey(file.file.file_path));
+  std::string cache_key;
+  if (file_cache_ != nullptr && file.file.file_size_in_bytes > 0) {
+    cache_key = ColdFileCache::FileKey(table_, key, file.file.file_size_in_bytes);
+    if (auto hit = file_cache_->LookupDeletes(cache_key)) {
+      ++counters_.delete_cache_hits;
+      delete_cache_.emplace(file.file.file_path, hit);
+      return hit;
+    }
+  }
   ObjectSource source(table_.store(), key,
                       file.file.file_size_in_bytes > 0
                           ? std::optional<uint64_t>(file.file.file_size_in_bytes)
@@ -378,7 +411,7 @@ Result<const std::vector<std::pair<std::string, int64_t>>*> ColdReader::LoadDele
   if (path_col < 0 || pos_col < 0) {
     return context(Status::Corruption("no file_path/pos columns"));
   }
-  std::vector<std::pair<std::string, int64_t>> entries;
+  ColdFileCache::DeleteEntries entries;
   for (int group = 0; group < reader.num_row_groups(); ++group) {
     auto read = reader.ReadRowGroup(group, {path_col, pos_col});
     if (!read.ok()) return context(read.status());
@@ -396,7 +429,10 @@ Result<const std::vector<std::pair<std::string, int64_t>>*> ColdReader::LoadDele
   ++counters_.delete_files_read;
   counters_.object_requests += source.requests();
   counters_.bytes_read += source.bytes_read();
-  return &delete_cache_.emplace(file.file.file_path, std::move(entries)).first->second;
+  auto shared = std::make_shared<const ColdFileCache::DeleteEntries>(std::move(entries));
+  if (!cache_key.empty()) file_cache_->InsertDeletes(cache_key, shared);
+  delete_cache_.emplace(file.file.file_path, shared);
+  return shared;
 }
 
 Result<std::vector<LocatedThing>> ColdReader::ReadThings(const ScanRequest& request) {

@@ -5,18 +5,22 @@
 // decodes only the columns asked for, drops rows named by position deletes and rows that do
 // not match. Every row comes with its (file path, position). Reads the table's loaded
 // metadata (Table::Refresh to see newer commits). The table must outlive the reader; not
-// thread-safe (use one reader per thread).
+// thread-safe (use one reader per thread). Decoded manifests, footers and delete files come
+// from process-wide caches (iceberg::ManifestCache, ColdFileCache) that readers on any thread
+// share; SetCaches chooses others or none.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "cold/cold_row.h"
 #include "cold/cold_schema.h"
+#include "cold/file_cache.h"
 #include "core/status.h"
 #include "iceberg/table.h"
 #include "parquet/column_batch.h"
@@ -32,6 +36,9 @@ struct ColdPredicate {
   std::string column;
   parquet::CompareOp op = parquet::CompareOp::kEq;
   std::vector<parquet::Value> values;
+  // A hint: files that lack the column (written before it was added) are not pruned by it
+  // and their rows pass it, instead of reading the column as null.
+  bool skip_if_column_missing = false;
 };
 
 struct ScanRequest {
@@ -56,6 +63,13 @@ struct ScanCounters {
   int64_t rows_returned = 0;
   int64_t object_requests = 0;  // ranged Gets and Heads on data and delete files
   int64_t bytes_read = 0;
+  // Decoded manifest lists and manifests found in the manifest cache / read from the store.
+  int64_t manifest_cache_hits = 0;
+  int64_t manifest_cache_misses = 0;
+  // Data file footers found decoded in the file cache / read from the store.
+  int64_t footer_cache_hits = 0;
+  int64_t footer_cache_misses = 0;
+  int64_t delete_cache_hits = 0;  // position-delete files found decoded (not read)
 
   void Reset() { *this = ScanCounters(); }
 };
@@ -106,6 +120,13 @@ class ColdReader {
   // The live thing with `id` at the snapshot request selects (its filter/columns ignored).
   Result<std::optional<LocatedThing>> LookupThing(std::string_view id, const ScanRequest& at = {});
 
+  // The caches this reader uses (defaults: ManifestCache::Global(), ColdFileCache::Global());
+  // null reads and decodes every manifest / footer / delete file from the store.
+  void SetCaches(iceberg::ManifestCache* manifests, ColdFileCache* files) {
+    manifest_cache_ = manifests;
+    file_cache_ = files;
+  }
+
   const ScanCounters& counters() const { return counters_; }
   ScanCounters& counters() { return counters_; }
 
@@ -131,14 +152,18 @@ class ColdReader {
                       const std::vector<std::string>& columns,
                       const std::function<Status(const ColdBatch&)>& sink);
   Result<std::vector<int64_t>> DeletedPositions(const iceberg::FileScanTask& task);
-  Result<const std::vector<std::pair<std::string, int64_t>>*> LoadDeleteFile(
+  Result<std::shared_ptr<const ColdFileCache::DeleteEntries>> LoadDeleteFile(
       const iceberg::ScanFile& file);
 
   const iceberg::Table& table_;
   TableLayout layout_;
   ScanCounters counters_;
-  // Position-delete files read during the current scan, by location.
-  std::map<std::string, std::vector<std::pair<std::string, int64_t>>> delete_cache_;
+  iceberg::ManifestCache* manifest_cache_ = &iceberg::ManifestCache::Global();
+  ColdFileCache* file_cache_ = &ColdFileCache::Global();
+  // Per predicate of the current scan: skip_if_column_missing.
+  std::vector<bool> skip_if_missing_;
+  // Position-delete files used during the current scan, by location.
+  std::map<std::string, std::shared_ptr<const ColdFileCache::DeleteEntries>> delete_cache_;
 };
 
 }  // namespace thingsdb::cold

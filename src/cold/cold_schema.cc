@@ -161,8 +161,8 @@ parquet::Schema ParquetSchema(const TableLayout& layout) {
     parquet::ColumnSpec data = StringColumn(kDataColumn, kRelDataFieldId, true);
     data.dictionary = false;
     schema.columns = {IdColumn(kIdColumn, kIdFieldId, true),
-                      IdColumn(kFromIdColumn, kRelFromIdFieldId, false),
-                      IdColumn(kToIdColumn, kRelToIdFieldId, false),
+                      IdColumn(kFromIdColumn, kRelFromIdFieldId, true),
+                      IdColumn(kToIdColumn, kRelToIdFieldId, true),
                       StringColumn(kTypeColumn, kRelTypeFieldId, false),
                       data,
                       TimestampColumn(kCreatedAtColumn, kRelCreatedAtFieldId)};

@@ -24,6 +24,8 @@ bool SameField(const iceberg::NestedField& a, const iceberg::NestedField& b) {
          a.type->ToString() == b.type->ToString();
 }
 
+}  // namespace
+
 // Brings the table's schema to `layout`'s: JSON-index columns are only ever appended (a
 // layout that lists fewer indexes leaves the table's extra columns null in new files); a
 // column whose field id now means something else is NotSupported (ids must never be reused).
@@ -54,8 +56,6 @@ Status EvolveSchema(iceberg::Table& table, const TableLayout& layout) {
   updated.current_schema_id = next_id;
   return table.CommitMetadata(std::move(updated));
 }
-
-}  // namespace
 
 Warehouse::Warehouse(ObjectStore& store, WarehouseOptions options)
     : store_(&store),

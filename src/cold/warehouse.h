@@ -24,6 +24,12 @@ struct WarehouseOptions {
   int64_t create_timestamp_ms = 0;
 };
 
+// Brings `table`'s schema to `layout`'s by a metadata commit (nothing when it already has
+// every column): JSON-index columns are only ever appended; a column whose field id would
+// change meaning is NotSupported. OpenOrCreate calls it; the engine calls it on its open
+// table before a flush writes a new index column.
+Status EvolveSchema(iceberg::Table& table, const TableLayout& layout);
+
 class Warehouse {
  public:
   Warehouse(ObjectStore& store, WarehouseOptions options = {});

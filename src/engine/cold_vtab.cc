@@ -72,18 +72,31 @@ const char* OpText(parquet::CompareOp op) {
   }
 }
 
-std::vector<Pushed> ParseIdxStr(cold::TableKind kind, std::string_view text) {
+struct ColdVtab : sqlite3_vtab {
+  ColdVtabContext* context = nullptr;
+  cold::TableKind kind = cold::TableKind::kThings;
+  // The hidden hint columns after the kColumnCount regular ones (things only).
+  std::vector<cold::JsonIndexColumn> indexes;
+  std::vector<std::string> index_column_names;  // "idx_<name>", parallel to indexes
+
+  int ColumnTotal() const { return kColumnCount + static_cast<int>(indexes.size()); }
+  std::string_view ColumnName(int column) const {
+    return column < kColumnCount ? std::string_view(ColumnsOf(kind)[column].name)
+                                 : std::string_view(index_column_names[column - kColumnCount]);
+  }
+};
+
+std::vector<Pushed> ParseIdxStr(const ColdVtab& vtab, std::string_view text) {
   static constexpr parquet::CompareOp kOps[] = {
       parquet::CompareOp::kEq, parquet::CompareOp::kIn, parquet::CompareOp::kLt,
       parquet::CompareOp::kLe, parquet::CompareOp::kGt, parquet::CompareOp::kGe};
   std::vector<Pushed> out;
-  const ColumnSpec* columns = ColumnsOf(kind);
   while (!text.empty()) {
     size_t comma = text.find(',');
     std::string_view token = text.substr(0, comma);
     text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
-    for (int column = 0; column < kColumnCount; ++column) {
-      std::string_view name = columns[column].name;
+    for (int column = 0; column < vtab.ColumnTotal(); ++column) {
+      std::string_view name = vtab.ColumnName(column);
       if (token.substr(0, name.size()) != name) continue;
       std::string_view op = token.substr(name.size());
       for (parquet::CompareOp candidate : kOps) {
@@ -93,11 +106,6 @@ std::vector<Pushed> ParseIdxStr(cold::TableKind kind, std::string_view text) {
   }
   return out;
 }
-
-struct ColdVtab : sqlite3_vtab {
-  ColdVtabContext* context = nullptr;
-  cold::TableKind kind = cold::TableKind::kThings;
-};
 
 struct ColdCursor : sqlite3_vtab_cursor {
   std::vector<cold::ColdBatch> batches;
@@ -114,9 +122,29 @@ struct ColdCursor : sqlite3_vtab_cursor {
   }
 };
 
+// The declared schema: the hot table's columns, then cold_things' hidden hint columns.
+std::string DeclaredSchema(cold::TableKind kind,
+                           const std::vector<cold::JsonIndexColumn>& indexes) {
+  if (kind != cold::TableKind::kThings) return kRelationshipsSchema;
+  std::string schema(kThingsSchema);
+  schema.pop_back();  // ')'
+  for (const cold::JsonIndexColumn& index : indexes) {
+    // Names are [a-z0-9_] (ValidateLayout): safe as identifiers.
+    schema += fmt::format(", {} {} HIDDEN", index.ColumnName(),
+                          index.kind == cold::IndexKind::kDouble ? "REAL" : "TEXT");
+  }
+  return schema + ")";
+}
+
 int Connect(sqlite3* db, void* aux, cold::TableKind kind, sqlite3_vtab** out, char** error) {
-  int rc = sqlite3_declare_vtab(
-      db, kind == cold::TableKind::kThings ? kThingsSchema : kRelationshipsSchema);
+  auto* context = static_cast<ColdVtabContext*>(aux);
+  std::vector<cold::JsonIndexColumn> indexes;
+  if (kind == cold::TableKind::kThings) {
+    for (const cold::JsonIndexColumn& index : context->things_indexes) {
+      if (cold::ValidateLayout(cold::TableLayout::Things({index})).ok()) indexes.push_back(index);
+    }
+  }
+  int rc = sqlite3_declare_vtab(db, DeclaredSchema(kind, indexes).c_str());
   if (rc != SQLITE_OK) {
     *error = sqlite3_mprintf("cold virtual table: %s", sqlite3_errmsg(db));
     return rc;
@@ -124,8 +152,12 @@ int Connect(sqlite3* db, void* aux, cold::TableKind kind, sqlite3_vtab** out, ch
   // Read-only and side-effect free: usable from views even with trusted_schema off.
   sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
   auto* vtab = new ColdVtab();
-  vtab->context = static_cast<ColdVtabContext*>(aux);
+  vtab->context = context;
   vtab->kind = kind;
+  for (const cold::JsonIndexColumn& index : indexes) {
+    vtab->index_column_names.push_back(index.ColumnName());
+  }
+  vtab->indexes = std::move(indexes);
   *out = vtab;
   return SQLITE_OK;
 }
@@ -149,6 +181,10 @@ int Disconnect(sqlite3_vtab* vtab) {
 double EstimateRows(const ColumnSpec* columns, const std::vector<Pushed>& pushed) {
   double rows = 1e6;
   for (const Pushed& p : pushed) {
+    if (p.column >= kColumnCount) {  // a JSON-index hint
+      rows = std::min(rows, p.op == parquet::CompareOp::kEq ? 1e3 : 1e5);
+      continue;
+    }
     std::string_view name = columns[p.column].name;
     double estimate = 1e6;
     bool in = p.op == parquet::CompareOp::kIn;
@@ -166,6 +202,41 @@ double EstimateRows(const ColumnSpec* columns, const std::vector<Pushed>& pushed
   return rows;
 }
 
+// A constraint on a hidden idx_ column: pushed as a hint (see cold_vtab.h).
+void PushHint(const ColdVtab& vtab, sqlite3_index_info* info, int idx, std::vector<Pushed>& pushed,
+              std::string& idx_str) {
+  const auto& constraint = info->aConstraint[idx];
+  const cold::JsonIndexColumn& index = vtab.indexes[constraint.iColumn - kColumnCount];
+  std::optional<parquet::CompareOp> op;
+  switch (constraint.op) {
+    case SQLITE_INDEX_CONSTRAINT_EQ: op = parquet::CompareOp::kEq; break;
+    case SQLITE_INDEX_CONSTRAINT_LT: op = parquet::CompareOp::kLt; break;
+    case SQLITE_INDEX_CONSTRAINT_LE: op = parquet::CompareOp::kLe; break;
+    case SQLITE_INDEX_CONSTRAINT_GT: op = parquet::CompareOp::kGt; break;
+    case SQLITE_INDEX_CONSTRAINT_GE: op = parquet::CompareOp::kGe; break;
+    default: return;
+  }
+  if (index.kind == cold::IndexKind::kString) {
+    // Statistics and bloom filters compare bytes: the BINARY collation only.
+    const char* collation = sqlite3_vtab_collation(info, idx);
+    if (collation != nullptr && sqlite3_stricmp(collation, "BINARY") != 0) return;
+  }
+  if (*op == parquet::CompareOp::kEq && sqlite3_vtab_in(info, idx, -1)) {
+    sqlite3_vtab_in(info, idx, 1);
+    op = parquet::CompareOp::kIn;
+  }
+  pushed.push_back(Pushed{constraint.iColumn, *op});
+  info->aConstraintUsage[idx].argvIndex = static_cast<int>(pushed.size());
+  // Omitted on purpose: the hidden column reads as NULL (it is not decoded, and files
+  // written before the column existed have no value), so SQLite's own check would drop rows
+  // the hint keeps. The hint never decides a row alone: the statement's exact
+  // json_extract condition does (cold_vtab.h).
+  info->aConstraintUsage[idx].omit = 1;
+  if (!idx_str.empty()) idx_str += ',';
+  idx_str += vtab.ColumnName(constraint.iColumn);
+  idx_str += OpText(*op);
+}
+
 int BestIndex(sqlite3_vtab* base, sqlite3_index_info* info) {
   auto* vtab = static_cast<ColdVtab*>(base);
   const ColumnSpec* columns = ColumnsOf(vtab->kind);
@@ -173,7 +244,11 @@ int BestIndex(sqlite3_vtab* base, sqlite3_index_info* info) {
   std::string idx_str;
   for (int idx = 0; idx < info->nConstraint; ++idx) {
     const auto& constraint = info->aConstraint[idx];
-    if (!constraint.usable || constraint.iColumn < 0 || constraint.iColumn >= kColumnCount) {
+    if (!constraint.usable || constraint.iColumn < 0 || constraint.iColumn >= vtab->ColumnTotal()) {
+      continue;
+    }
+    if (constraint.iColumn >= kColumnCount) {
+      PushHint(*vtab, info, idx, pushed, idx_str);
       continue;
     }
     const ColumnSpec& column = columns[constraint.iColumn];
@@ -214,7 +289,7 @@ int BestIndex(sqlite3_vtab* base, sqlite3_index_info* info) {
   // Cold reads cost object-store requests: a fixed cost per scan plus one per row.
   info->estimatedCost = 100 + rows * 10;
   for (const Pushed& p : pushed) {
-    if (columns[p.column].name == std::string_view(cold::kIdColumn) &&
+    if (p.column < kColumnCount && columns[p.column].name == std::string_view(cold::kIdColumn) &&
         p.op == parquet::CompareOp::kEq) {
       info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
     }
@@ -276,6 +351,45 @@ std::optional<cold::ColdPredicate> MakePredicate(const ColumnSpec& column, const
   return predicate;
 }
 
+// A hint's predicate from its run-time value(s), or nullopt when it cannot prune (a NULL or
+// a value of another kind: every row then passes, as a hint may). Strict bounds on doubles
+// become inclusive: a JSON integer beyond 2^53 is stored rounded, and rounding keeps order
+// but not strictness.
+std::optional<cold::ColdPredicate> MakeHintPredicate(const cold::JsonIndexColumn& index,
+                                                     const Pushed& pushed, sqlite3_value* value) {
+  cold::ColdPredicate predicate{index.ColumnName(), pushed.op, {}};
+  predicate.skip_if_column_missing = true;
+  bool doubles = index.kind == cold::IndexKind::kDouble;
+  auto push_value = [&](sqlite3_value* v) -> bool {
+    int type = sqlite3_value_type(v);
+    if (doubles && (type == SQLITE_INTEGER || type == SQLITE_FLOAT)) {
+      predicate.values.push_back(parquet::Value::Double(sqlite3_value_double(v)));
+      return true;
+    }
+    if (!doubles && type == SQLITE_TEXT) {
+      const char* text = reinterpret_cast<const char*>(sqlite3_value_text(v));
+      predicate.values.push_back(
+          parquet::Value::String(std::string(text, sqlite3_value_bytes(v))));
+      return true;
+    }
+    return false;
+  };
+  if (pushed.op == parquet::CompareOp::kIn) {
+    sqlite3_value* item = nullptr;
+    for (int rc = sqlite3_vtab_in_first(value, &item); rc == SQLITE_OK && item != nullptr;
+         rc = sqlite3_vtab_in_next(value, &item)) {
+      if (!push_value(item)) return std::nullopt;
+    }
+    if (predicate.values.empty()) return std::nullopt;
+    if (predicate.values.size() == 1) predicate.op = parquet::CompareOp::kEq;
+  } else if (!push_value(value)) {
+    return std::nullopt;
+  }
+  if (doubles && predicate.op == parquet::CompareOp::kLt) predicate.op = parquet::CompareOp::kLe;
+  if (doubles && predicate.op == parquet::CompareOp::kGt) predicate.op = parquet::CompareOp::kGe;
+  return predicate;
+}
+
 void AddCounters(cold::ScanCounters& total, const cold::ScanCounters& add) {
   total.files_planned += add.files_planned;
   total.files_pruned_by_plan += add.files_pruned_by_plan;
@@ -290,6 +404,11 @@ void AddCounters(cold::ScanCounters& total, const cold::ScanCounters& add) {
   total.rows_returned += add.rows_returned;
   total.object_requests += add.object_requests;
   total.bytes_read += add.bytes_read;
+  total.manifest_cache_hits += add.manifest_cache_hits;
+  total.manifest_cache_misses += add.manifest_cache_misses;
+  total.footer_cache_hits += add.footer_cache_hits;
+  total.footer_cache_misses += add.footer_cache_misses;
+  total.delete_cache_hits += add.delete_cache_hits;
 }
 
 // Drops the id values no live cold file can hold (index cache: min/max id, bloom filter).
@@ -318,10 +437,20 @@ Status Scan(ColdVtab& vtab, ColdCursor& cursor, int idx_num, const char* idx_str
       things ? context.view.things_snapshot_id : context.view.relationships_snapshot_id;
   if (table == nullptr || !snapshot) return Status::OK();  // no cold rows at this point
 
-  std::vector<Pushed> pushed = ParseIdxStr(vtab.kind, idx_str ? idx_str : "");
+  std::vector<Pushed> pushed = ParseIdxStr(vtab, idx_str ? idx_str : "");
   cold::ScanRequest request;
   request.snapshot_id = snapshot;
   for (size_t arg = 0; arg < pushed.size() && static_cast<int>(arg) < argc; ++arg) {
+    if (pushed[arg].column >= kColumnCount) {
+      auto hint = MakeHintPredicate(vtab.indexes[pushed[arg].column - kColumnCount], pushed[arg],
+                                    argv[arg]);
+      // A column this load of the table does not know yet prunes nothing.
+      const iceberg::Schema* schema = table->metadata().CurrentSchema();
+      if (hint && schema != nullptr && schema->FindField(hint->column) != nullptr) {
+        request.filter.push_back(std::move(*hint));
+      }
+      continue;
+    }
     bool empty = false;
     auto predicate = MakePredicate(columns[pushed[arg].column], pushed[arg], argv[arg], &empty);
     if (empty) return Status::OK();

@@ -88,6 +88,12 @@ class DifferentialTest : public EngineTest {
     auto ref = hot::HotStore::Open((dir_ / "reference.db").string(), options);
     ASSERT_TRUE(ref.ok()) << ref.status().ToString();
     ref_ = std::move(*ref);
+    // JSON indexes on both sides: the engine's cold files carry their columns and Find
+    // pushes hints on them ($.g strings: = > >=; $.n numbers: = < <=).
+    for (const char* path : {"$.g", "$.n"}) {
+      ASSERT_TRUE(db_->hot().AddIndex(path).ok());
+      ASSERT_TRUE(ref_->AddIndex(path).ok());
+    }
   }
 
   void TearDown() override {
@@ -231,16 +237,25 @@ class DifferentialTest : public EngineTest {
       auto got = db_->ShortestPath(id, "t0001", path);
       auto want = ref_->ShortestPath(id, "t0001", path);
       ASSERT_EQ(got.status().code(), want.status().code()) << context << " path " << id;
-      if (got.ok()) EXPECT_EQ(got->size(), want->size()) << context << " path " << id;
+      if (got.ok()) {
+        EXPECT_EQ(got->size(), want->size()) << context << " path " << id;
+      }
     }
+    for (const char* condition :
+         {"$.n >= 0", "$.n <= 10", "$.n = 7", "$.g >= \"gold\"", "$.g = \"red\"", "$.n < -20"}) {
+      CheckFind(context, condition);
+    }
+  }
+
+  void CheckFind(const std::string& context, const char* condition) {
     hot::FindQuery query;
-    query.where.push_back(*hot::ParseCondition("$.n >= 0"));
+    query.where.push_back(*hot::ParseCondition(condition));
     query.order_path = "$.g";
     query.limit = 5;
     for (int page = 0; page < 50; ++page) {
       auto got = db_->Find(query);
       auto want = ref_->Find(query);
-      ASSERT_TRUE(got.ok() && want.ok()) << context << " find";
+      ASSERT_TRUE(got.ok() && want.ok()) << context << " find " << condition;
       ASSERT_EQ(got->things.size(), want->things.size()) << context << " find page " << page;
       for (size_t i = 0; i < got->things.size(); ++i) {
         EXPECT_EQ(got->things[i].id, want->things[i].id) << context << " find page " << page;
@@ -277,6 +292,14 @@ class DifferentialTest : public EngineTest {
     CompareApi("after the final flush of everything");
     EXPECT_EQ(HotCount("things"), 0);
     EXPECT_EQ(IntegrityCheck(), "ok");
+    // The JSON indexes reached the cold files, so CheckFind's conditions had hints.
+    hot::FindQuery hinted;
+    hinted.where.push_back(*hot::ParseCondition("$.n <= 10"));
+    hinted.where.push_back(*hot::ParseCondition("$.g = \"red\""));
+    auto hints = db_->FindHintColumns(hinted);
+    ASSERT_TRUE(hints.ok()) << hints.status().ToString();
+    EXPECT_FALSE((*hints)[0].empty());
+    EXPECT_FALSE((*hints)[1].empty());
   }
 
   static constexpr int kIds = 60;

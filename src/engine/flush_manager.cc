@@ -2,13 +2,17 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <set>
 
 #include "cold/cold_row.h"
+#include "cold/warehouse.h"
 #include "core/json.h"
 #include "engine/index_cache.h"
 #include "engine/tier_tables.h"
+#include "hot/query.h"
 
 namespace thingsdb::engine {
 
@@ -56,7 +60,59 @@ Status TombstoneVanishedRows(sqlite::Database& db, const std::string& flush_id, 
   return stmt.Run();
 }
 
+// The SQLite value of json_extract as a cold index cell: INTEGER and REAL (JSON numbers,
+// true = 1, false = 0) are doubles, TEXT (strings, objects and arrays as JSON text) strings,
+// NULL (JSON null, a missing path) null. PrepareIndexColumns nulls a value of the other kind.
+cold::IndexValue ExtractedValue(const Statement& stmt, int col) {
+  switch (stmt.ColumnType(col)) {
+    case 1:  // INTEGER
+    case 2:  // REAL
+      return stmt.ColumnDouble(col);
+    case 3:
+      return std::string(stmt.ColumnText(col));
+    default:
+      return std::monostate{};
+  }
+}
+
 }  // namespace
+
+std::string ColdIndexName(std::string_view path, int64_t created_at) {
+  std::string name;
+  for (char c : path.substr(path.empty() ? 0 : 1)) {
+    if (name.size() >= 40) break;
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      name.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    } else if (!name.empty() && name.back() != '_') {
+      name.push_back('_');
+    }
+  }
+  uint32_t hash = 2166136261u;  // FNV-1a
+  auto mix = [&](std::string_view bytes) {
+    for (char c : bytes) hash = (hash ^ static_cast<uint8_t>(c)) * 16777619u;
+  };
+  mix(path);
+  mix(std::string_view("\0", 1));
+  mix(std::to_string(created_at));
+  if (!name.empty() && name.back() != '_') name.push_back('_');
+  return name + fmt::format("{:08x}", hash);
+}
+
+std::vector<cold::JsonIndexColumn> ColdIndexColumns(const iceberg::Table& things) {
+  std::vector<cold::JsonIndexColumn> out;
+  const iceberg::Schema* schema = things.metadata().CurrentSchema();
+  if (schema == nullptr) return out;
+  for (const iceberg::NestedField& field : schema->fields) {
+    if (field.id < cold::kFirstIndexFieldId || !field.name.starts_with("idx_")) continue;
+    cold::JsonIndexColumn column;
+    column.name = field.name.substr(4);
+    column.kind = field.type && field.type->id == iceberg::TypeId::kDouble
+                      ? cold::IndexKind::kDouble
+                      : cold::IndexKind::kString;
+    out.push_back(std::move(column));
+  }
+  return out;
+}
 
 std::string FlushReport::ToJson() const {
   std::string out = "{\"flushId\":";
@@ -81,6 +137,14 @@ std::optional<int64_t> SnapshotOfFlush(const iceberg::Table& table, std::string_
 }
 
 struct FlushManager::Pending {
+  // A hot JSON index and its cold column name; things[i].index_values are first in this
+  // order (ReadSnapshot), then in things_layout's (PrepareIndexColumns).
+  struct HotIndex {
+    std::string path;
+    std::string column;
+  };
+  std::vector<HotIndex> indexes;
+  cold::TableLayout things_layout = cold::TableLayout::Things();
   std::string flush_id;
   int64_t seq = 0;
   int64_t cutoff = 0;
@@ -194,9 +258,18 @@ Result<bool> FlushManager::Begin(int64_t cutoff, Pending& pending, FlushReport& 
 // are written only on the engine connection, which the caller holds for the whole flush.
 Result<int64_t> FlushManager::ReadSnapshot(int64_t cutoff, Pending& pending) {
   ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_, Transaction::Mode::kDeferred));
+  RETURN_IF_ERROR(ReadIndexes(pending));
+  // Index values come from SQLite's own json_extract: exactly what the hot tier's indexes
+  // and the SQL conditions compare.
+  std::string extract;
+  for (const Pending::HotIndex& index : pending.indexes) {
+    extract += fmt::format(", json_extract(data, '{}')", index.path);
+  }
   ASSIGN_OR_RETURN(Statement things,
-                   db_.Prepare("SELECT id, type, data, embedding, created_at, updated_at "
-                               "FROM things WHERE updated_at <= ?1 ORDER BY id"));
+                   db_.Prepare(fmt::format("SELECT id, type, data, embedding, created_at, "
+                                           "updated_at{} FROM things WHERE updated_at <= ?1 "
+                                           "ORDER BY id",
+                                           extract)));
   things.BindInt(1, cutoff);
   while (true) {
     ASSIGN_OR_RETURN(bool row, things.Step());
@@ -208,6 +281,9 @@ Result<int64_t> FlushManager::ReadSnapshot(int64_t cutoff, Pending& pending) {
     if (!things.IsNull(3)) thing.embedding = cold::DecodeEmbedding(things.ColumnBlob(3));
     thing.created_at = things.ColumnInt(4);
     thing.updated_at = things.ColumnInt(5);
+    for (size_t index_idx = 0; index_idx < pending.indexes.size(); ++index_idx) {
+      thing.index_values.push_back(ExtractedValue(things, 6 + static_cast<int>(index_idx)));
+    }
     pending.things.push_back(std::move(thing));
   }
   ASSIGN_OR_RETURN(Statement rels,
@@ -243,6 +319,76 @@ Result<int64_t> FlushManager::ReadSnapshot(int64_t cutoff, Pending& pending) {
   tombs = Statement();
   RETURN_IF_ERROR(txn.Commit());
   return max_tombstone;
+}
+
+Status FlushManager::ReadIndexes(Pending& pending) {
+  ASSIGN_OR_RETURN(int64_t has_table,
+                   db_.QueryInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                                "name = 'thingsdb_json_indexes'"));
+  if (has_table == 0) return Status::OK();  // no index was ever added
+  ASSIGN_OR_RETURN(Statement stmt, db_.Prepare("SELECT path, created_at FROM "
+                                               "thingsdb_json_indexes ORDER BY path"));
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    std::string path(stmt.ColumnText(0));
+    // Spliced into SQL below: only paths of the hot tier's grammar (AddIndex checked them).
+    if (!hot::ValidateJsonPath(path).ok()) continue;
+    std::string column = ColdIndexName(path, stmt.ColumnInt(1));
+    pending.indexes.push_back({std::move(path), std::move(column)});
+  }
+  return Status::OK();
+}
+
+Status FlushManager::PrepareIndexColumns(Pending& pending) {
+  std::vector<cold::JsonIndexColumn> columns = ColdIndexColumns(things_);
+  size_t existing = columns.size();
+  // Per layout column: the slot of its hot index in the extracted values, or -1 (dropped).
+  std::vector<int> slots(columns.size(), -1);
+  for (size_t index_idx = 0; index_idx < pending.indexes.size(); ++index_idx) {
+    const Pending::HotIndex& index = pending.indexes[index_idx];
+    auto found = std::find_if(columns.begin(), columns.end(),
+                              [&](const auto& column) { return column.name == index.column; });
+    if (found != columns.end()) {
+      found->json_path = index.path;
+      slots[found - columns.begin()] = static_cast<int>(index_idx);
+      continue;
+    }
+    // A new column: doubles when this flush's values are mostly numbers, else strings. With
+    // no value at all the kind is unknown: the column waits for a flush that has one (files
+    // without it are never pruned by it).
+    int64_t numbers = 0;
+    int64_t strings = 0;
+    for (const cold::ColdThing& thing : pending.things) {
+      const cold::IndexValue& value = thing.index_values[index_idx];
+      numbers += std::holds_alternative<double>(value) ? 1 : 0;
+      strings += std::holds_alternative<std::string>(value) ? 1 : 0;
+    }
+    if (numbers == 0 && strings == 0) continue;
+    columns.push_back({index.column, index.path,
+                       numbers > strings ? cold::IndexKind::kDouble : cold::IndexKind::kString});
+    slots.push_back(static_cast<int>(index_idx));
+  }
+  pending.things_layout = cold::TableLayout::Things(std::move(columns));
+  RETURN_IF_ERROR(cold::ValidateLayout(pending.things_layout));
+  if (pending.things_layout.indexes.size() > existing) {
+    RETURN_IF_ERROR(cold::EvolveSchema(things_, pending.things_layout)
+                        .WithContext("adding JSON-index columns to the cold things table"));
+  }
+  const auto& layout_columns = pending.things_layout.indexes;
+  for (cold::ColdThing& thing : pending.things) {
+    std::vector<cold::IndexValue> values(layout_columns.size());
+    for (size_t column_idx = 0; column_idx < layout_columns.size(); ++column_idx) {
+      if (slots[column_idx] < 0) continue;
+      cold::IndexValue& value = thing.index_values[slots[column_idx]];
+      bool fits = layout_columns[column_idx].kind == cold::IndexKind::kDouble
+                      ? std::holds_alternative<double>(value)
+                      : std::holds_alternative<std::string>(value);
+      if (fits) values[column_idx] = std::move(value);
+    }
+    thing.index_values = std::move(values);
+  }
+  return Status::OK();
 }
 
 // Step 3: every cold row this flush supersedes — tombstoned ids, and flushed ids that
@@ -287,11 +433,12 @@ Status FlushManager::PlanDeletes(Pending& pending) {
 // Step 3 continued: the Parquet data and delete files, staged in the index cache, and the
 // tables the flush will commit recorded in the journal.
 Status FlushManager::WriteFiles(Pending& pending, FlushReport& report) {
+  RETURN_IF_ERROR(PrepareIndexColumns(pending));
   cold::FlushOptions options;
   options.flush_id = pending.flush_id;
   ASSIGN_OR_RETURN(
       cold::FlushWriter things,
-      cold::FlushWriter::Make(store_, things_.paths(), cold::TableLayout::Things(), options));
+      cold::FlushWriter::Make(store_, things_.paths(), pending.things_layout, options));
   ASSIGN_OR_RETURN(cold::FlushWriter rels,
                    cold::FlushWriter::Make(store_, relationships_.paths(),
                                            cold::TableLayout::Relationships(), options));

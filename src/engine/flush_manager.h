@@ -80,6 +80,11 @@ class FlushManager {
 
   Result<bool> Begin(int64_t cutoff, Pending& pending, FlushReport& report);
   Result<int64_t> ReadSnapshot(int64_t cutoff, Pending& pending);
+  // The hot tier's JSON indexes (path, created_at), read inside ReadSnapshot's transaction.
+  Status ReadIndexes(Pending& pending);
+  // The things layout of this flush (the table's index columns plus one per new hot index,
+  // added to the table's schema) and every row's index_values in its order.
+  Status PrepareIndexColumns(Pending& pending);
   Status PlanDeletes(Pending& pending);
   Status WriteFiles(Pending& pending, FlushReport& report);
   Status Commit(Pending& pending);
@@ -94,6 +99,15 @@ class FlushManager {
   MonotonicClock& clock_;
   FlushHook hook_;
 };
+
+// The cold column of the hot JSON index on `path` created at `created_at` (ms):
+// "<path as [a-z0-9_], at most 40>_<8 hex of FNV-1a over path and created_at>". Stable while
+// the index exists; an index dropped and added again gets a new column, so a column is
+// filled by every flush since it was added and a pushed-down hint on it never meets rows
+// that were flushed unindexed into a file that has the column (docs/tiering.md).
+std::string ColdIndexName(std::string_view path, int64_t created_at);
+// The JSON-index columns of `things`' current schema, in field-id order (json_path empty).
+std::vector<cold::JsonIndexColumn> ColdIndexColumns(const iceberg::Table& things);
 
 // The id of the snapshot of `table` that flush `flush_id` committed, if any.
 std::optional<int64_t> SnapshotOfFlush(const iceberg::Table& table, std::string_view flush_id);

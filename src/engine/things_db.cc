@@ -91,6 +91,7 @@ Status ThingsDB::Init() {
                                             options_.flush_hook);
   RETURN_IF_ERROR(
       flusher_->Recover().WithContext(fmt::format("recovering namespace '{}'", options_.ns)));
+  RefreshIndexColumns();
   ASSIGN_OR_RETURN(int64_t journal, db_->QueryInt("SELECT count(*) FROM thingsdb_flush_journal"));
   cold_seen_ = journal > 0 || things_->metadata().current_snapshot_id.has_value() ||
                relationships_->metadata().current_snapshot_id.has_value();
@@ -105,6 +106,7 @@ Result<FlushReport> ThingsDB::Flush(const FlushOptions& options) {
   }
   std::lock_guard<std::mutex> lock(mu_);
   auto report = flusher_->Flush(options);
+  RefreshIndexColumns();  // a flush may add JSON-index columns
   if (!report.ok()) {
     return report.status().WithContext(fmt::format("flushing namespace '{}'", options_.ns));
   }

@@ -124,6 +124,10 @@ class ThingsDB {
   // "VIRTUAL TABLE INDEX <columns used>:<pushed constraints>").
   Result<std::vector<std::string>> ExplainQueryPlan(std::string_view sql,
                                                     std::optional<int64_t> snapshot = {});
+  // Find's hints: for each condition on a JSON-indexed path (hot index whose cold column
+  // exists), the cold column; exposed for tests. Empty names: no hint for that condition.
+  Result<std::vector<std::string>> FindHintColumns(const hot::FindQuery& query);
+
   // The cold-scan counters of the last Query that finished (any thread).
   cold::ScanCounters LastQueryCounters();
 
@@ -182,7 +186,13 @@ class ThingsDB {
   Result<std::unique_ptr<TierReader>> AcquireReader(ViewMode mode);
   void ReleaseReader(std::unique_ptr<TierReader> reader);
 
-  std::mutex read_mu_;  // guards the three members below
+  // The JSON-index columns of the things table now (json_path empty), after Init and each
+  // flush; a pooled reader declaring others is replaced (cold_things' hidden columns).
+  std::vector<cold::JsonIndexColumn> IndexColumns();
+  void RefreshIndexColumns();  // call with mu_ held
+
+  std::mutex read_mu_;  // guards the four members below
+  std::vector<cold::JsonIndexColumn> index_columns_;
   ReadTables read_tables_;
   std::vector<std::unique_ptr<TierReader>> readers_;  // idle read connections
   cold::ScanCounters last_counters_;

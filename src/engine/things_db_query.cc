@@ -76,9 +76,26 @@ Result<ThingsDB::ReadTables> ThingsDB::TablesWith(std::optional<int64_t> things_
   return tables;
 }
 
+std::vector<cold::JsonIndexColumn> ThingsDB::IndexColumns() {
+  std::lock_guard<std::mutex> lock(read_mu_);
+  return index_columns_;
+}
+
+void ThingsDB::RefreshIndexColumns() {
+  std::vector<cold::JsonIndexColumn> columns = ColdIndexColumns(*things_);
+  std::lock_guard<std::mutex> lock(read_mu_);
+  index_columns_ = std::move(columns);
+}
+
 Result<std::unique_ptr<TierReader>> ThingsDB::AcquireReader(ViewMode mode) {
+  std::vector<cold::JsonIndexColumn> index_columns;
   {
     std::lock_guard<std::mutex> lock(read_mu_);
+    index_columns = index_columns_;
+    // Readers declaring an older set of hidden columns are closed (columns only grow).
+    std::erase_if(readers_, [&](const std::unique_ptr<TierReader>& reader) {
+      return reader->context().things_indexes.size() != index_columns.size();
+    });
     for (auto it = readers_.rbegin(); it != readers_.rend(); ++it) {
       if ((*it)->mode() != mode) continue;
       auto reader = std::move(*it);
@@ -90,6 +107,7 @@ Result<std::unique_ptr<TierReader>> ThingsDB::AcquireReader(ViewMode mode) {
   options.limits = options_.hot.limits;
   options.cache_size_kib = options_.hot.cache_size_kib;
   options.mmap_bytes = options_.hot.reader_mmap_bytes;
+  options.things_indexes = std::move(index_columns);
   return TierReader::Open(hot_->path(), mode, options);
 }
 

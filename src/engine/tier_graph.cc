@@ -38,6 +38,39 @@ const char* EdgeSql(bool outgoing, bool typed) {
 #undef THINGSDB_EDGE_SELECT
 }
 
+// BuildFindSql's rows come from the view `things` (hot ∪ live cold rows); with hints, from
+// the same union spelled out, its cold branch carrying `c.idx_<name> op ?` per hinted
+// condition (a new parameter with the condition's value). The exact conditions stay in the
+// outer WHERE, which SQLite pushes into both branches as it does for the view.
+void AddColdHints(const hot::FindQuery& query, const std::vector<std::string>& hints,
+                  const hot::HotLimits& limits, hot::FindSql& find) {
+  constexpr std::string_view kFrom = " FROM things WHERE 1";
+  size_t from = find.sql.find(kFrom);
+  if (from == std::string::npos) return;
+  std::string cold_where;
+  std::vector<hot::SqlValue> params = find.params;
+  for (size_t cond_idx = 0; cond_idx < hints.size(); ++cond_idx) {
+    if (hints[cond_idx].empty()) continue;
+    const hot::Condition& cond = query.where[cond_idx];
+    auto value = hot::SqlValueFromJson(cond.value_json, "condition value");
+    if (!value.ok()) return;
+    params.push_back(std::move(*value));
+    cold_where += fmt::format("c.{} {} ?{} AND ", hints[cond_idx], hot::CompareOpSql(cond.op),
+                              params.size());
+  }
+  if (cold_where.empty() || static_cast<int>(params.size()) > limits.max_bound_params) return;
+  std::string source = fmt::format(
+      " FROM (SELECT id, type, data, embedding, created_at, updated_at FROM main.things"
+      " UNION ALL SELECT id, type, data, embedding, created_at, updated_at"
+      " FROM main.cold_things AS c WHERE {}"
+      "NOT EXISTS (SELECT 1 FROM main.things AS h WHERE h.id = c.id)"
+      " AND NOT EXISTS (SELECT 1 FROM main.thingsdb_tombstones AS t"
+      " WHERE t.kind = '{}' AND t.id = c.id)) AS things WHERE 1",
+      cold_where, kThingKind);
+  find.sql.replace(from, kFrom.size(), source);
+  find.params = std::move(params);
+}
+
 }  // namespace
 
 bool ThingsDB::ColdTierEmpty() const { return !cold_seen_.load(std::memory_order_acquire); }
@@ -97,8 +130,43 @@ Result<hot::FindPage> ThingsDB::Find(const hot::FindQuery& query) {
     if (ColdTierEmpty()) return hot_->Find(query);
   }
   ASSIGN_OR_RETURN(hot::FindSql find, hot::BuildFindSql(query, options_.hot.limits));
+  ASSIGN_OR_RETURN(std::vector<std::string> hints, FindHintColumns(query));
+  AddColdHints(query, hints, options_.hot.limits, find);
   ASSIGN_OR_RETURN(hot::QueryResult rows, Query(find.sql, find.params));
   return hot::FindPageFromRows(query, rows);
+}
+
+// A hint may only drop rows whose exact condition is false. A file that has the column
+// holds null for a value of the other kind (and for JSON null or a missing path), and
+// SQLite orders numbers before text: `$.n >= 5` holds for every text value, `$.s <= "m"`
+// for every number. So doubles get = < <= and strings = > >=, with a value of the kind.
+Result<std::vector<std::string>> ThingsDB::FindHintColumns(const hot::FindQuery& query) {
+  std::vector<std::string> out(query.where.size());
+  if (query.where.empty()) return out;
+  std::vector<cold::JsonIndexColumn> columns = IndexColumns();
+  if (columns.empty()) return out;
+  ASSIGN_OR_RETURN(std::vector<hot::JsonIndexInfo> indexes, hot_->ListIndexes());
+  for (size_t cond_idx = 0; cond_idx < query.where.size(); ++cond_idx) {
+    const hot::Condition& cond = query.where[cond_idx];
+    auto index = std::find_if(indexes.begin(), indexes.end(),
+                              [&](const auto& info) { return info.path == cond.path; });
+    if (index == indexes.end()) continue;
+    std::string name = ColdIndexName(index->path, index->created_at);
+    auto column = std::find_if(columns.begin(), columns.end(),
+                               [&](const auto& c) { return c.name == name; });
+    if (column == columns.end()) continue;  // not flushed since the index was added
+    auto value = hot::SqlValueFromJson(cond.value_json, "condition value");
+    if (!value.ok()) continue;  // BuildFindSql reports it
+    bool number = std::holds_alternative<int64_t>(*value) || std::holds_alternative<double>(*value);
+    bool text = std::holds_alternative<std::string>(*value);
+    bool safe = column->kind == cold::IndexKind::kDouble
+                    ? number && (cond.op == hot::CompareOp::kEq || cond.op == hot::CompareOp::kLt ||
+                                 cond.op == hot::CompareOp::kLe)
+                    : text && (cond.op == hot::CompareOp::kEq || cond.op == hot::CompareOp::kGt ||
+                               cond.op == hot::CompareOp::kGe);
+    if (safe) out[cond_idx] = column->ColumnName();
+  }
+  return out;
 }
 
 Result<std::vector<hot::Relationship>> ThingsDB::Edges(const std::vector<std::string>& ids,

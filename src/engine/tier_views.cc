@@ -81,6 +81,7 @@ Result<std::unique_ptr<TierReader>> TierReader::Open(const std::string& hot_path
                                                      const TierReaderOptions& options) {
   std::unique_ptr<TierReader> reader(new TierReader(mode, options.limits));
   reader->context_ = std::make_unique<ColdVtabContext>();
+  reader->context_->things_indexes = options.things_indexes;
   sqlite::OpenOptions open;
   open.read_only = true;
   open.create = false;

@@ -34,6 +34,8 @@ struct TierReaderOptions {
   hot::HotLimits limits;  // SQL length, bound parameters, time budget
   int64_t cache_size_kib = 16000;
   int64_t mmap_bytes = 256 << 20;
+  // cold_things' hidden hint columns on this connection (ColdVtabContext::things_indexes).
+  std::vector<cold::JsonIndexColumn> things_indexes;
 };
 
 // One read connection with its views and the cold modules' state.

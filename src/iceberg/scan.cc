@@ -180,9 +180,13 @@ Result<std::vector<ManifestFile>> ReadSnapshotManifests(ObjectStore& store, cons
   return ReadManifestList(std::move(*bytes), key);
 }
 
-Result<std::vector<ManifestEntry>> ReadManifestEntries(ObjectStore& store, const TablePaths& paths,
-                                                       const TableMetadata& metadata,
-                                                       const ManifestFile& manifest) {
+namespace {
+
+// The entries of one manifest as stored (no inheritance).
+Result<std::vector<ManifestEntry>> ReadRawManifestEntries(ObjectStore& store,
+                                                          const TablePaths& paths,
+                                                          const TableMetadata& metadata,
+                                                          const ManifestFile& manifest) {
   const PartitionSpec* spec = metadata.SpecById(manifest.partition_spec_id);
   if (spec == nullptr) {
     return Status::Corruption(fmt::format("manifest '{}' names unknown partition spec {}",
@@ -199,19 +203,96 @@ Result<std::vector<ManifestEntry>> ReadManifestEntries(ObjectStore& store, const
   // Partition types come from the spec; source types from any schema that has them
   // (the current one first: specs may refer to columns added later).
   const Schema* schema = metadata.CurrentSchema();
-  ASSIGN_OR_RETURN(auto entries, ReadManifest(std::move(*bytes), key, *schema, *spec));
-  for (auto& entry : entries) {
-    if (!entry.snapshot_id) entry.snapshot_id = manifest.added_snapshot_id;
-    if (!entry.sequence_number) {
-      if (entry.status != EntryStatus::kAdded && metadata.format_version >= 2) {
-        return Status::Corruption(
-            fmt::format("{}: {} entry '{}' without a sequence number", key,
-                        entry.status == EntryStatus::kExisting ? "EXISTING" : "DELETED",
-                        entry.data_file.file_path));
-      }
-      entry.sequence_number = manifest.sequence_number;
+  return ReadManifest(std::move(*bytes), key, *schema, *spec);
+}
+
+// Sequence numbers and snapshot id of `entry` with what it inherits from the manifest list
+// (the spec's rule: null means "the manifest's").
+struct Inherited {
+  int64_t snapshot_id = 0;
+  int64_t sequence_number = 0;
+  int64_t file_sequence_number = 0;
+};
+
+Result<Inherited> Inherit(const ManifestEntry& entry, const ManifestFile& manifest,
+                          const TableMetadata& metadata, std::string_view key) {
+  Inherited out;
+  out.snapshot_id = entry.snapshot_id ? *entry.snapshot_id : manifest.added_snapshot_id;
+  if (entry.sequence_number) {
+    out.sequence_number = *entry.sequence_number;
+  } else {
+    if (entry.status != EntryStatus::kAdded && metadata.format_version >= 2) {
+      return Status::Corruption(
+          fmt::format("{}: {} entry '{}' without a sequence number", key,
+                      entry.status == EntryStatus::kExisting ? "EXISTING" : "DELETED",
+                      entry.data_file.file_path));
     }
-    if (!entry.file_sequence_number) entry.file_sequence_number = manifest.sequence_number;
+    out.sequence_number = manifest.sequence_number;
+  }
+  out.file_sequence_number =
+      entry.file_sequence_number ? *entry.file_sequence_number : manifest.sequence_number;
+  return out;
+}
+
+ManifestCache* CacheOf(const ScanOptions& options) {
+  if (!options.use_manifest_cache) return nullptr;
+  return options.manifest_cache != nullptr ? options.manifest_cache : &ManifestCache::Global();
+}
+
+Result<std::shared_ptr<const std::vector<ManifestFile>>> CachedManifestList(
+    ObjectStore& store, const TablePaths& paths, const TableMetadata& metadata,
+    const Snapshot& snapshot, ManifestCache* cache, ScanPlan* plan) {
+  std::string cache_key;
+  if (cache != nullptr) {
+    ASSIGN_OR_RETURN(std::string key, paths.ToKey(snapshot.manifest_list));
+    cache_key =
+        fmt::format("list\n{}\n{}\n{}\n{}\n{}\n{}", store.Describe(), metadata.table_uuid, key,
+                    snapshot.snapshot_id, snapshot.sequence_number, snapshot.timestamp_ms);
+    if (auto hit = cache->LookupList(cache_key)) {
+      ++plan->manifest_cache_hits;
+      return hit;
+    }
+    ++plan->manifest_cache_misses;
+  }
+  ASSIGN_OR_RETURN(std::vector<ManifestFile> list, ReadSnapshotManifests(store, paths, snapshot));
+  auto shared = std::make_shared<const std::vector<ManifestFile>>(std::move(list));
+  if (cache != nullptr) cache->InsertList(cache_key, shared);
+  return shared;
+}
+
+Result<std::shared_ptr<const std::vector<ManifestEntry>>> CachedManifestEntries(
+    ObjectStore& store, const TablePaths& paths, const TableMetadata& metadata,
+    const ManifestFile& manifest, std::string_view key, ManifestCache* cache, ScanPlan* plan) {
+  std::string cache_key;
+  if (cache != nullptr) {
+    cache_key = fmt::format("manifest\n{}\n{}\n{}\n{}\n{}\n{}", store.Describe(),
+                            metadata.table_uuid, key, manifest.manifest_length,
+                            manifest.partition_spec_id, metadata.current_schema_id);
+    if (auto hit = cache->LookupManifest(cache_key)) {
+      ++plan->manifest_cache_hits;
+      return hit;
+    }
+    ++plan->manifest_cache_misses;
+  }
+  ASSIGN_OR_RETURN(std::vector<ManifestEntry> entries,
+                   ReadRawManifestEntries(store, paths, metadata, manifest));
+  auto shared = std::make_shared<const std::vector<ManifestEntry>>(std::move(entries));
+  if (cache != nullptr) cache->InsertManifest(cache_key, shared);
+  return shared;
+}
+
+}  // namespace
+
+Result<std::vector<ManifestEntry>> ReadManifestEntries(ObjectStore& store, const TablePaths& paths,
+                                                       const TableMetadata& metadata,
+                                                       const ManifestFile& manifest) {
+  ASSIGN_OR_RETURN(auto entries, ReadRawManifestEntries(store, paths, metadata, manifest));
+  ASSIGN_OR_RETURN(std::string key, paths.ToKey(manifest.manifest_path));
+  for (auto& entry : entries) {
+    ASSIGN_OR_RETURN(Inherited inherited, Inherit(entry, manifest, metadata, key));
+    entry.snapshot_id = inherited.snapshot_id;
+    entry.sequence_number = inherited.sequence_number;
+    entry.file_sequence_number = inherited.file_sequence_number;
   }
   return entries;
 }
@@ -241,8 +322,10 @@ Result<ScanPlan> PlanScan(ObjectStore& store, const TablePaths& paths,
   if (snapshot == nullptr) return plan;
   plan.snapshot_id = snapshot->snapshot_id;
   ASSIGN_OR_RETURN(std::vector<BoundPredicate> filter, Bind(*schema, options.filter));
-  ASSIGN_OR_RETURN(std::vector<ManifestFile> manifests,
-                   ReadSnapshotManifests(store, paths, *snapshot));
+  ManifestCache* cache = CacheOf(options);
+  ASSIGN_OR_RETURN(auto manifest_list,
+                   CachedManifestList(store, paths, metadata, *snapshot, cache, &plan));
+  const std::vector<ManifestFile>& manifests = *manifest_list;
 
   std::vector<ScanFile> data_files, delete_files;
   std::map<int32_t, std::vector<PartitionPredicate>> projected;  // by spec id
@@ -260,16 +343,29 @@ Result<ScanPlan> PlanScan(ObjectStore& store, const TablePaths& paths,
       ++plan.manifests_pruned;
       continue;
     }
-    ASSIGN_OR_RETURN(auto entries, ReadManifestEntries(store, paths, metadata, manifest));
-    for (auto& entry : entries) {
+    ASSIGN_OR_RETURN(std::string key, paths.ToKey(manifest.manifest_path));
+    ASSIGN_OR_RETURN(auto entries,
+                     CachedManifestEntries(store, paths, metadata, manifest, key, cache, &plan));
+    // Inheritance is checked for every entry first (a bad one fails the scan wherever it is).
+    std::vector<Inherited> inherited;
+    inherited.reserve(entries->size());
+    for (const auto& entry : *entries) {
+      ASSIGN_OR_RETURN(Inherited numbers, Inherit(entry, manifest, metadata, key));
+      inherited.push_back(numbers);
+    }
+    for (size_t entry_idx = 0; entry_idx < entries->size(); ++entry_idx) {
+      const ManifestEntry& entry = (*entries)[entry_idx];
       if (entry.status == EntryStatus::kDeleted) continue;
-      ScanFile file{std::move(entry.data_file), *entry.sequence_number,
-                    *entry.file_sequence_number};
-      if (file.file.content == FileContent::kData) {
-        if (!PartitionMayMatch(file.file, partition_filter) || !BoundsMayMatch(file.file, filter)) {
+      const DataFile& data_file = entry.data_file;
+      if (data_file.content == FileContent::kData) {
+        if (!PartitionMayMatch(data_file, partition_filter) || !BoundsMayMatch(data_file, filter)) {
           ++plan.files_pruned;
           continue;
         }
+      }
+      ScanFile file{data_file, inherited[entry_idx].sequence_number,
+                    inherited[entry_idx].file_sequence_number};
+      if (file.file.content == FileContent::kData) {
         data_files.push_back(std::move(file));
       } else {
         delete_files.push_back(std::move(file));

@@ -1,7 +1,8 @@
 // Scan planning (spec "Scan Planning"): for one snapshot, the live data files a filter may
 // match — pruned by manifest partition summaries, partition values (through transforms) and
 // column bounds — each with the delete files that apply to it by the sequence-number rule.
-// Reads manifest lists and manifests through the store; returns file tasks, not rows.
+// Reads manifest lists and manifests through the store, or takes their decoded form from a
+// ManifestCache (manifest_cache.h); returns file tasks, not rows.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 
 #include "core/status.h"
 #include "iceberg/manifest.h"
+#include "iceberg/manifest_cache.h"
 #include "iceberg/manifest_list.h"
 #include "iceberg/table_metadata.h"
 #include "iceberg/table_paths.h"
@@ -30,6 +32,10 @@ struct ScanOptions {
   std::optional<int64_t> snapshot_id;  // else as_of_timestamp_ms, else current
   std::optional<int64_t> as_of_timestamp_ms;
   std::vector<Predicate> filter;  // a conjunction
+  // Decoded manifest lists and manifests come from / go to this cache (null:
+  // ManifestCache::Global()); with use_manifest_cache false every one is read and decoded.
+  ManifestCache* manifest_cache = nullptr;
+  bool use_manifest_cache = true;
 };
 
 struct ScanFile {
@@ -49,6 +55,9 @@ struct ScanPlan {
   std::vector<FileScanTask> tasks;
   int64_t manifests_pruned = 0;
   int64_t files_pruned = 0;
+  // Manifest lists and manifests found decoded in the cache / read from the store.
+  int64_t manifest_cache_hits = 0;
+  int64_t manifest_cache_misses = 0;
 };
 
 Result<ScanPlan> PlanScan(ObjectStore& store, const TablePaths& paths,

@@ -30,67 +30,92 @@ Result<std::unique_ptr<FileReader>> FileReader::Open(RandomAccessSource* source,
   return reader;
 }
 
+Result<std::unique_ptr<FileReader>> FileReader::Open(RandomAccessSource* source,
+                                                     std::shared_ptr<const DecodedFooter> footer,
+                                                     const ReaderOptions& options) {
+  if (footer == nullptr) return Status::InvalidArgument("FileReader::Open: null footer");
+  if (footer->footer_length > options.max_footer_bytes) {
+    return Status::Corruption(fmt::format("{}: footer length {} is too large", source->Describe(),
+                                          footer->footer_length));
+  }
+  std::unique_ptr<FileReader> reader(new FileReader(source, options));
+  reader->footer_ = std::move(footer);
+  RETURN_IF_ERROR(reader->ValidateMetadata());
+  return reader;
+}
+
+size_t DecodedFooter::EstimatedBytes() const {
+  // Decoded structs (statistics, paths, key-value strings) take a few times the thrift bytes.
+  return sizeof(DecodedFooter) + 4 * static_cast<size_t>(footer_length) +
+         schema.columns.size() * 128;
+}
+
 Result<std::string> FileReader::ReadRange(uint64_t offset, uint64_t length, std::string_view what) {
-  if (offset > footer_start_ || length > footer_start_ - offset) {
+  if (offset > footer_->footer_start || length > footer_->footer_start - offset) {
     return Status::Corruption(
         fmt::format("{}: {} of {} bytes at byte offset {} passes the data "
                     "(which ends at {})",
-                    name_, what, length, offset, footer_start_));
+                    name_, what, length, offset, footer_->footer_start));
   }
   counters_.bytes_read += static_cast<int64_t>(length);
   return source_->Read(offset, length);
 }
 
 Status FileReader::ReadFooter() {
-  ASSIGN_OR_RETURN(size_, source_->Size());
-  if (size_ < 12) {
+  auto footer = std::make_shared<DecodedFooter>();
+  ASSIGN_OR_RETURN(uint64_t size, source_->Size());
+  if (size < 12) {
     return Status::Corruption(
         fmt::format("{}: file of {} bytes is too small for Parquet at byte "
                     "offset 0",
-                    name_, size_));
+                    name_, size));
   }
   ASSIGN_OR_RETURN(std::string head, source_->Read(0, 4));
-  ASSIGN_OR_RETURN(std::string tail, source_->Read(size_ - 8, 8));
+  ASSIGN_OR_RETURN(std::string tail, source_->Read(size - 8, 8));
   if (tail.substr(4) == "PARE")
     return Status::NotSupported(fmt::format("{}: encrypted footer", name_));
   if (head != kMagic)
     return Status::Corruption(fmt::format("{}: bad magic at byte offset 0", name_));
   if (tail.substr(4) != kMagic) {
-    return Status::Corruption(fmt::format("{}: bad magic at byte offset {}", name_, size_ - 4));
+    return Status::Corruption(fmt::format("{}: bad magic at byte offset {}", name_, size - 4));
   }
   uint32_t length;
   std::memcpy(&length, tail.data(), 4);
-  if (length > size_ - 12 || length > options_.max_footer_bytes) {
+  if (length > size - 12 || length > options_.max_footer_bytes) {
     return Status::Corruption(fmt::format("{}: footer length {} at byte offset {} is too large",
-                                          name_, length, size_ - 8));
+                                          name_, length, size - 8));
   }
-  footer_start_ = size_ - 8 - length;
-  ASSIGN_OR_RETURN(std::string footer, source_->Read(footer_start_, length));
+  footer->file_size = size;
+  footer->footer_start = size - 8 - length;
+  footer->footer_length = length;
+  ASSIGN_OR_RETURN(std::string bytes, source_->Read(footer->footer_start, length));
   counters_.bytes_read += static_cast<int64_t>(length) + 12;
-  ASSIGN_OR_RETURN(metadata_, DecodeFileMetaData(footer, name_, footer_start_));
+  ASSIGN_OR_RETURN(footer->metadata, DecodeFileMetaData(bytes, name_, footer->footer_start));
+  ASSIGN_OR_RETURN(footer->schema, FromSchemaElements(footer->metadata.schema, name_));
+  footer_ = std::move(footer);
   return Status::OK();
 }
 
 Status FileReader::ValidateMetadata() {
-  ASSIGN_OR_RETURN(schema_, FromSchemaElements(metadata_.schema, name_));
   auto bad = [&](size_t group, std::string_view what) {
     return Status::Corruption(fmt::format("{}: footer at byte offset {}: row group {}: {}", name_,
-                                          footer_start_, group, what));
+                                          footer_->footer_start, group, what));
   };
-  for (size_t g = 0; g < metadata_.row_groups.size(); ++g) {
-    const RowGroup& group = metadata_.row_groups[g];
-    if (group.columns.size() != schema_.columns.size())
+  for (size_t g = 0; g < footer_->metadata.row_groups.size(); ++g) {
+    const RowGroup& group = footer_->metadata.row_groups[g];
+    if (group.columns.size() != footer_->schema.columns.size())
       return bad(g, "column count differs from the schema");
     if (group.num_rows < 0 || group.num_rows > options_.limits.max_rows_per_row_group) {
       return bad(g, fmt::format("bad row count {}", group.num_rows));
     }
     for (size_t c = 0; c < group.columns.size(); ++c) {
       const ColumnMetaData& meta = group.columns[c].meta_data;
-      if (meta.type != schema_.columns[c].type)
+      if (meta.type != footer_->schema.columns[c].type)
         return bad(g, fmt::format("column {} type differs", c));
       uint64_t start = ChunkStart(meta);
-      if (meta.data_page_offset < 4 || meta.total_compressed_size < 0 || start > footer_start_ ||
-          static_cast<uint64_t>(meta.total_compressed_size) > footer_start_ - start) {
+      if (meta.data_page_offset < 4 || meta.total_compressed_size < 0 ||
+          start > footer_->footer_start ||
+          static_cast<uint64_t>(meta.total_compressed_size) > footer_->footer_start - start) {
         return bad(g, fmt::format("column {} chunk passes the data", c));
       }
     }
@@ -99,7 +124,7 @@ Status FileReader::ValidateMetadata() {
 }
 
 Result<int> FileReader::ColumnOf(const Predicate& predicate) const {
-  int column = schema_.Find(predicate.column);
+  int column = footer_->schema.Find(predicate.column);
   if (column < 0) {
     return Status::InvalidArgument(fmt::format("{}: no column '{}'", name_, predicate.column));
   }
@@ -107,9 +132,9 @@ Result<int> FileReader::ColumnOf(const Predicate& predicate) const {
 }
 
 Result<bool> FileReader::RowGroupMayMatch(int row_group, const Predicate& predicate, int column) {
-  const RowGroup& group = metadata_.row_groups[row_group];
+  const RowGroup& group = footer_->metadata.row_groups[row_group];
   const ColumnMetaData& meta = group.columns[column].meta_data;
-  const ColumnSpec& spec = schema_.columns[column];
+  const ColumnSpec& spec = footer_->schema.columns[column];
   if (options_.use_statistics && meta.statistics) {
     const Statistics& s = *meta.statistics;
     StatsView view;
@@ -154,14 +179,15 @@ Result<std::vector<int>> FileReader::PruneRowGroups(const std::vector<Predicate>
 }
 
 Result<std::optional<BloomFilter>> FileReader::ReadBloomFilter(int row_group, int column) {
-  const ColumnMetaData& meta = metadata_.row_groups.at(row_group).columns.at(column).meta_data;
+  const ColumnMetaData& meta =
+      footer_->metadata.row_groups.at(row_group).columns.at(column).meta_data;
   if (!meta.bloom_filter_offset) return std::optional<BloomFilter>();
   int64_t offset = *meta.bloom_filter_offset;
-  if (offset < 4 || static_cast<uint64_t>(offset) >= footer_start_) {
+  if (offset < 4 || static_cast<uint64_t>(offset) >= footer_->footer_start) {
     return Status::Corruption(
         fmt::format("{}: bloom filter offset {} is outside the data", name_, offset));
   }
-  uint64_t available = footer_start_ - offset;
+  uint64_t available = footer_->footer_start - offset;
   uint64_t length = meta.bloom_filter_length && *meta.bloom_filter_length > 0
                         ? static_cast<uint64_t>(*meta.bloom_filter_length)
                         : std::min<uint64_t>(available, 64);
@@ -188,7 +214,7 @@ Result<std::optional<BloomFilter>> FileReader::ReadBloomFilter(int row_group, in
 }
 
 Result<std::optional<ColumnIndex>> FileReader::ReadColumnIndex(int row_group, int column) {
-  const ColumnChunk& chunk = metadata_.row_groups.at(row_group).columns.at(column);
+  const ColumnChunk& chunk = footer_->metadata.row_groups.at(row_group).columns.at(column);
   if (!chunk.column_index_offset || !chunk.column_index_length) return std::optional<ColumnIndex>();
   if (*chunk.column_index_offset < 0 || *chunk.column_index_length < 0) {
     return Status::Corruption(fmt::format("{}: negative column index location", name_));
@@ -200,7 +226,7 @@ Result<std::optional<ColumnIndex>> FileReader::ReadColumnIndex(int row_group, in
 }
 
 Result<std::optional<OffsetIndex>> FileReader::ReadOffsetIndex(int row_group, int column) {
-  const RowGroup& group = metadata_.row_groups.at(row_group);
+  const RowGroup& group = footer_->metadata.row_groups.at(row_group);
   const ColumnChunk& chunk = group.columns.at(column);
   if (!chunk.offset_index_offset || !chunk.offset_index_length) return std::optional<OffsetIndex>();
   if (*chunk.offset_index_offset < 0 || *chunk.offset_index_length < 0) {
@@ -231,7 +257,7 @@ Result<std::optional<OffsetIndex>> FileReader::ReadOffsetIndex(int row_group, in
 
 Result<std::optional<RowRanges>> FileReader::PageRanges(int row_group,
                                                         const std::vector<Predicate>& predicates) {
-  const int64_t num_rows = metadata_.row_groups[row_group].num_rows;
+  const int64_t num_rows = footer_->metadata.row_groups[row_group].num_rows;
   std::optional<RowRanges> result;
   for (const Predicate& predicate : predicates) {
     ASSIGN_OR_RETURN(int column, ColumnOf(predicate));
@@ -243,7 +269,7 @@ Result<std::optional<RowRanges>> FileReader::PageRanges(int row_group,
       return Status::Corruption(fmt::format("{}: page index of column '{}' disagrees on page count",
                                             name_, predicate.column));
     }
-    const ColumnSpec& spec = schema_.columns[column];
+    const ColumnSpec& spec = footer_->schema.columns[column];
     RowRanges ranges;
     for (size_t page = 0; page < locations.size(); ++page) {
       int64_t begin = locations[page].first_row_index;
@@ -268,11 +294,11 @@ Result<std::optional<RowRanges>> FileReader::PageRanges(int row_group,
 }
 
 Status FileReader::ReadChunk(int row_group, int column, ColumnBatch* out) {
-  const RowGroup& group = metadata_.row_groups[row_group];
+  const RowGroup& group = footer_->metadata.row_groups[row_group];
   const ColumnMetaData& meta = group.columns[column].meta_data;
   uint64_t start = ChunkStart(meta);
   ASSIGN_OR_RETURN(std::string bytes, ReadRange(start, meta.total_compressed_size, "column chunk"));
-  ColumnChunkDecoder decoder(schema_.columns[column], meta.codec, name_, options_.limits);
+  ColumnChunkDecoder decoder(footer_->schema.columns[column], meta.codec, name_, options_.limits);
   size_t pos = 0;
   int64_t rows = 0;
   while (pos < bytes.size() && rows < group.num_rows) {
@@ -288,7 +314,7 @@ Status FileReader::ReadChunk(int row_group, int column, ColumnBatch* out) {
     return Status::Corruption(
         fmt::format("{}: column '{}' chunk at byte offset {} holds {} rows, "
                     "the row group {}",
-                    name_, schema_.columns[column].name, start, rows, group.num_rows));
+                    name_, footer_->schema.columns[column].name, start, rows, group.num_rows));
   }
   return Status::OK();
 }
@@ -312,10 +338,10 @@ std::vector<uint32_t> RowsInRanges(const std::vector<int64_t>& row_of, const Row
 Status FileReader::ReadSelectedPages(int row_group, int column, const OffsetIndex& index,
                                      const RowRanges& ranges, ColumnBatch* decoded,
                                      std::vector<int64_t>* row_of) {
-  const RowGroup& group = metadata_.row_groups[row_group];
+  const RowGroup& group = footer_->metadata.row_groups[row_group];
   const ColumnMetaData& meta = group.columns[column].meta_data;
   const auto& locations = index.page_locations;
-  ColumnChunkDecoder decoder(schema_.columns[column], meta.codec, name_, options_.limits);
+  ColumnChunkDecoder decoder(footer_->schema.columns[column], meta.codec, name_, options_.limits);
   uint64_t start = ChunkStart(meta);
   size_t consumed;
   int64_t rows;
@@ -357,7 +383,7 @@ Status FileReader::ReadChunkPages(int row_group, int column, const RowRanges& ra
   ASSIGN_OR_RETURN(auto offset_index, ReadOffsetIndex(row_group, column));
   if (!offset_index || offset_index->page_locations.empty()) {
     RETURN_IF_ERROR(ReadChunk(row_group, column, &decoded));
-    for (int64_t row = 0; row < metadata_.row_groups[row_group].num_rows; ++row)
+    for (int64_t row = 0; row < footer_->metadata.row_groups[row_group].num_rows; ++row)
       row_of.push_back(row);
   } else {
     RETURN_IF_ERROR(ReadSelectedPages(row_group, column, *offset_index, ranges, &decoded, &row_of));
@@ -368,7 +394,7 @@ Status FileReader::ReadChunkPages(int row_group, int column, const RowRanges& ra
 
 Status FileReader::ReadColumn(int row_group, int column, const std::optional<RowRanges>& ranges,
                               ColumnBatch* out) {
-  out->type = schema_.columns[column].type;
+  out->type = footer_->schema.columns[column].type;
   if (ranges) return ReadChunkPages(row_group, column, *ranges, out);
   return ReadChunk(row_group, column, out);
 }
@@ -379,7 +405,7 @@ Result<RowGroupBatch> FileReader::ReadRowGroup(int row_group, const std::vector<
     return Status::InvalidArgument(fmt::format("{}: no row group {}", name_, row_group));
   }
   for (int column : columns) {
-    if (column < 0 || static_cast<size_t>(column) >= schema_.columns.size()) {
+    if (column < 0 || static_cast<size_t>(column) >= footer_->schema.columns.size()) {
       return Status::InvalidArgument(fmt::format("{}: no column {}", name_, column));
     }
   }
@@ -387,7 +413,7 @@ Result<RowGroupBatch> FileReader::ReadRowGroup(int row_group, const std::vector<
   RowGroupBatch result;
   result.row_group = row_group;
   result.columns = columns;
-  result.num_rows = metadata_.row_groups[row_group].num_rows;
+  result.num_rows = footer_->metadata.row_groups[row_group].num_rows;
   for (int column : columns) {
     ColumnBatch batch;
     RETURN_IF_ERROR(ReadColumn(row_group, column, std::nullopt, &batch));
@@ -442,7 +468,7 @@ Result<RowGroupBatch> FileReader::ReadMatchingRows(int row_group, const std::vec
   if (options_.use_page_index) {
     ASSIGN_OR_RETURN(candidates, PageRanges(row_group, predicates));
   }
-  if (!candidates) candidates = RowRanges{{0, metadata_.row_groups[row_group].num_rows}};
+  if (!candidates) candidates = RowRanges{{0, footer_->metadata.row_groups[row_group].num_rows}};
   PredicateRows rows;
   RETURN_IF_ERROR(ReadPredicateColumns(row_group, predicates, *candidates, &rows));
   std::vector<uint32_t> positions;  // matching rows, as positions among the candidates
@@ -452,7 +478,8 @@ Result<RowGroupBatch> FileReader::ReadMatchingRows(int row_group, const std::vec
     bool match = true;
     for (size_t p = 0; p < predicates.size() && match; ++p) {
       size_t slot = rows.slot_of[p];
-      match = RowMatches(predicates[p], schema_.columns[rows.columns[slot]], rows.batches[slot], i);
+      match = RowMatches(predicates[p], footer_->schema.columns[rows.columns[slot]],
+                         rows.batches[slot], i);
     }
     if (!match) continue;
     positions.push_back(static_cast<uint32_t>(i));
@@ -467,10 +494,10 @@ Result<RowGroupBatch> FileReader::ReadMatchingRows(int row_group, const std::vec
     ColumnBatch batch;
     auto it = std::find(rows.columns.begin(), rows.columns.end(), column);
     if (it != rows.columns.end()) {
-      batch.type = schema_.columns[column].type;
+      batch.type = footer_->schema.columns[column].type;
       AppendRows(rows.batches[it - rows.columns.begin()], positions, &batch);
     } else if (matching.empty()) {
-      batch.type = schema_.columns[column].type;
+      batch.type = footer_->schema.columns[column].type;
     } else {
       RETURN_IF_ERROR(ReadColumn(row_group, column, matched, &batch));
     }

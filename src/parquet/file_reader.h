@@ -2,7 +2,8 @@
 // the column chunks asked for, one row group at a time. Prunes row groups by statistics and
 // bloom filters, and pages by the page index, for Predicates. Never reads past a length the
 // footer gave; bad bytes are Corruption naming the source and byte offset.
-// `*source` must outlive the reader. Not thread-safe.
+// `*source` must outlive the reader. Not thread-safe (a DecodedFooter may be shared by readers
+// on several threads: it is immutable).
 #pragma once
 
 #include <cstdint>
@@ -42,6 +43,20 @@ struct RowGroupBatch {
   std::vector<int64_t> row_numbers;
 };
 
+// A file's footer, decoded and its schema built: what Open reads before any column chunk.
+// Immutable; readers of the same file (same bytes) may share one, which saves the footer's
+// three reads and its decoding (src/cold caches them).
+struct DecodedFooter {
+  uint64_t file_size = 0;
+  uint64_t footer_start = 0;  // the data ends here
+  uint32_t footer_length = 0;
+  FileMetaData metadata;
+  Schema schema;
+
+  // A rough count of the heap bytes this takes (for cache budgets).
+  size_t EstimatedBytes() const;
+};
+
 // What the reader touched, for tests and benchmarks.
 struct ReadCounters {
   int64_t row_groups_pruned_by_statistics = 0;
@@ -55,12 +70,19 @@ class FileReader {
  public:
   static Result<std::unique_ptr<FileReader>> Open(RandomAccessSource* source,
                                                   const ReaderOptions& options = {});
+  // A reader over a file whose footer another reader decoded (footer() of a reader of the
+  // same bytes): reads nothing now. The footer is checked against `options` again
+  // (max_footer_bytes, row counts, chunk bounds).
+  static Result<std::unique_ptr<FileReader>> Open(RandomAccessSource* source,
+                                                  std::shared_ptr<const DecodedFooter> footer,
+                                                  const ReaderOptions& options = {});
   FileReader(const FileReader&) = delete;
   FileReader& operator=(const FileReader&) = delete;
 
-  const FileMetaData& metadata() const { return metadata_; }
-  const Schema& schema() const { return schema_; }
-  int num_row_groups() const { return static_cast<int>(metadata_.row_groups.size()); }
+  const FileMetaData& metadata() const { return footer_->metadata; }
+  const Schema& schema() const { return footer_->schema; }
+  const std::shared_ptr<const DecodedFooter>& footer() const { return footer_; }
+  int num_row_groups() const { return static_cast<int>(footer_->metadata.row_groups.size()); }
   const std::string& source_name() const { return name_; }
   const ReadCounters& counters() const { return counters_; }
 
@@ -107,10 +129,7 @@ class FileReader {
   RandomAccessSource* source_;
   ReaderOptions options_;
   std::string name_;
-  uint64_t size_ = 0;
-  uint64_t footer_start_ = 0;  // data ends here
-  FileMetaData metadata_;
-  Schema schema_;
+  std::shared_ptr<const DecodedFooter> footer_;  // set by Open
   ReadCounters counters_;
 };
 

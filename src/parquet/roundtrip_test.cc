@@ -96,6 +96,52 @@ TEST(RoundTripTest, SameInputGivesIdenticalBytes) {
   }
 }
 
+// Counts reads (a source whose footer another reader decoded must not read it again).
+class CountingSource : public MemorySource {
+ public:
+  using MemorySource::MemorySource;
+  Result<std::string> Read(uint64_t offset, uint64_t length) override {
+    ++reads;
+    return MemorySource::Read(offset, length);
+  }
+  int reads = 0;
+};
+
+TEST(RoundTripTest, ReaderFromASharedFooterReadsTheSameRowsWithoutTheFooter) {
+  Table t = RandomTable(21, 2500, 4);
+  WriterOptions options;
+  options.row_group_row_limit = 900;
+  auto bytes = WriteToString(t.schema, options, t.columns);
+  ASSERT_TRUE(bytes.ok());
+  CountingSource first_source(*bytes);
+  auto first = FileReader::Open(&first_source);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first_source.reads, 3);  // head magic, tail, footer
+  std::shared_ptr<const DecodedFooter> footer = (*first)->footer();
+  ASSERT_NE(footer, nullptr);
+  EXPECT_EQ(footer->file_size, bytes->size());
+  EXPECT_GT(footer->EstimatedBytes(), footer->footer_length);
+
+  CountingSource second_source(*bytes);
+  auto second = FileReader::Open(&second_source, footer);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second_source.reads, 0);
+  EXPECT_EQ((*second)->footer().get(), footer.get());
+  EXPECT_EQ((*second)->num_row_groups(), (*first)->num_row_groups());
+  auto columns = ReadAll(**second);
+  for (size_t c = 0; c < t.columns.size(); ++c) ExpectSameColumn(t.columns[c], columns[c], "c");
+  EXPECT_GT(second_source.reads, 0);
+
+  // The footer is checked against the options of the reader that uses it.
+  ReaderOptions strict;
+  strict.limits.max_rows_per_row_group = 10;
+  EXPECT_TRUE(FileReader::Open(&second_source, footer, strict).status().IsCorruption());
+  EXPECT_TRUE(FileReader::Open(&second_source, nullptr).status().IsInvalidArgument());
+  ReaderOptions small_footer;
+  small_footer.max_footer_bytes = footer->footer_length - 1;
+  EXPECT_TRUE(FileReader::Open(&second_source, footer, small_footer).status().IsCorruption());
+}
+
 TEST(RoundTripTest, WriterRejectsBadInput) {
   Table t = RandomTable(8, 10, 2);
   WriterOptions options;
