@@ -30,34 +30,6 @@ std::string ViewSql(std::string_view name, std::string_view columns, std::string
       name, columns, kind);
 }
 
-void Bind(sqlite::Statement& stmt, int idx, const hot::SqlValue& value) {
-  std::visit(
-      [&](const auto& v) {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::monostate>) {
-          stmt.BindNull(idx);
-        } else if constexpr (std::is_same_v<T, int64_t>) {
-          stmt.BindInt(idx, v);
-        } else if constexpr (std::is_same_v<T, double>) {
-          stmt.BindDouble(idx, v);
-        } else if constexpr (std::is_same_v<T, std::string>) {
-          stmt.BindText(idx, v);
-        } else {
-          stmt.BindBlob(idx, v.bytes);
-        }
-      },
-      value);
-}
-
-hot::SqlValue ColumnValue(const sqlite::Statement& stmt, int col) {
-  switch (stmt.ColumnType(col)) {
-    case 1: return stmt.ColumnInt(col);
-    case 2: return stmt.ColumnDouble(col);
-    case 3: return std::string(stmt.ColumnText(col));
-    case 4: return hot::Blob{std::string(stmt.ColumnBlob(col))};
-    default: return std::monostate{};
-  }
-}
 
 // The hot tier's refusal, word for word (HotStore::Query).
 Status ReadOnlyError() {
@@ -123,7 +95,7 @@ Result<hot::QueryResult> TierReader::Run(std::string_view sql,
     return Status::InvalidArgument(fmt::format("SQL has {} parameters but {} values were given",
                                                stmt.ParameterCount(), params.size()));
   }
-  for (size_t idx = 0; idx < params.size(); ++idx) Bind(stmt, static_cast<int>(idx + 1), params[idx]);
+  for (size_t idx = 0; idx < params.size(); ++idx) hot::BindSqlValue(stmt, static_cast<int>(idx + 1), params[idx]);
   hot::QueryResult result;
   for (int col = 0; col < stmt.ColumnCount(); ++col) result.columns.emplace_back(stmt.ColumnName(col));
   context_->error = Status::OK();
@@ -138,7 +110,7 @@ Result<hot::QueryResult> TierReader::Run(std::string_view sql,
     if (!*row) break;
     std::vector<hot::SqlValue> values;
     values.reserve(result.columns.size());
-    for (int col = 0; col < stmt.ColumnCount(); ++col) values.push_back(ColumnValue(stmt, col));
+    for (int col = 0; col < stmt.ColumnCount(); ++col) values.push_back(hot::ReadSqlValue(stmt, col));
     result.rows.push_back(std::move(values));
   }
   db_->SetTimeBudget(0);

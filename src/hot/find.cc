@@ -72,7 +72,9 @@ std::string EncodeCursor(const SqlValue& value, std::string_view id) {
   return HexEncode(json);
 }
 
-void Bind(Statement& stmt, int idx, const SqlValue& value) {
+}  // namespace
+
+void BindSqlValue(Statement& stmt, int idx, const SqlValue& value) {
   std::visit(
       [&](const auto& v) {
         using T = std::decay_t<decltype(v)>;
@@ -91,7 +93,7 @@ void Bind(Statement& stmt, int idx, const SqlValue& value) {
       value);
 }
 
-SqlValue ColumnValue(const Statement& stmt, int col) {
+SqlValue ReadSqlValue(const Statement& stmt, int col) {
   switch (stmt.ColumnType(col)) {
     case 1: return stmt.ColumnInt(col);
     case 2: return stmt.ColumnDouble(col);
@@ -100,8 +102,6 @@ SqlValue ColumnValue(const Statement& stmt, int col) {
     default: return std::monostate{};
   }
 }
-
-}  // namespace
 
 Result<FindSql> BuildFindSql(const FindQuery& query, const HotLimits& limits) {
   if (query.limit < 1) return Status::InvalidArgument("limit must be at least 1");
@@ -197,7 +197,7 @@ Result<FindPage> HotStore::Find(const FindQuery& query) {
   ASSIGN_OR_RETURN(ReaderLease reader, AcquireReader());
   ASSIGN_OR_RETURN(Statement stmt, reader->Cached(find.sql));
   for (size_t idx = 0; idx < find.params.size(); ++idx) {
-    Bind(stmt, static_cast<int>(idx + 1), find.params[idx]);
+    BindSqlValue(stmt, static_cast<int>(idx + 1), find.params[idx]);
   }
   FindPage page;
   SqlValue last_order;
@@ -209,7 +209,7 @@ Result<FindPage> HotStore::Find(const FindQuery& query) {
       break;
     }
     page.things.push_back(ReadThingRow(stmt, 0));
-    last_order = ColumnValue(stmt, 6);
+    last_order = ReadSqlValue(stmt, 6);
   }
   return page;
 }
@@ -234,7 +234,7 @@ Result<QueryResult> HotStore::Query(std::string_view sql, const std::vector<SqlV
     return Status::InvalidArgument(fmt::format("SQL has {} parameters but {} values were given",
                                                stmt.ParameterCount(), params.size()));
   }
-  for (size_t idx = 0; idx < params.size(); ++idx) Bind(stmt, static_cast<int>(idx + 1), params[idx]);
+  for (size_t idx = 0; idx < params.size(); ++idx) BindSqlValue(stmt, static_cast<int>(idx + 1), params[idx]);
   QueryResult result;
   for (int col = 0; col < stmt.ColumnCount(); ++col) result.columns.emplace_back(stmt.ColumnName(col));
   reader->SetTimeBudget(limits.query_time_budget_ms);
@@ -248,7 +248,7 @@ Result<QueryResult> HotStore::Query(std::string_view sql, const std::vector<SqlV
     if (!*row) break;
     std::vector<SqlValue> values;
     values.reserve(result.columns.size());
-    for (int col = 0; col < stmt.ColumnCount(); ++col) values.push_back(ColumnValue(stmt, col));
+    for (int col = 0; col < stmt.ColumnCount(); ++col) values.push_back(ReadSqlValue(stmt, col));
     result.rows.push_back(std::move(values));
   }
   reader->SetTimeBudget(0);

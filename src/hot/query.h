@@ -12,6 +12,7 @@
 #include "core/status.h"
 #include "hot/limits.h"
 #include "hot/thing.h"
+#include "sqlite/database.h"
 
 namespace thingsdb::hot {
 
@@ -26,6 +27,10 @@ struct QueryResult {
   std::vector<std::string> columns;
   std::vector<std::vector<SqlValue>> rows;
 };
+
+// Binds `value` to parameter `idx` (1-based); reads column `col` of the current row.
+void BindSqlValue(sqlite::Statement& stmt, int idx, const SqlValue& value);
+SqlValue ReadSqlValue(const sqlite::Statement& stmt, int col);
 
 // A JSON value typed for SQL: "x" → TEXT, 1 → INTEGER, 1.5 → REAL, true → 1, null → NULL.
 // Objects and arrays are InvalidArgument (`what` names the input).
