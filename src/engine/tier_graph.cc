@@ -25,6 +25,27 @@ constexpr size_t kInChunk = 512;
 
 // The live relationships of both tiers leaving (or entering) the ids of a JSON array ?1;
 // the cold branch gets them as one pushed-down `IN`.
+// The JSON array of ids[begin, begin + kInChunk): the ?1 of `IN (SELECT value FROM json_each(?1))`.
+std::string JsonIdList(const std::vector<std::string>& ids, size_t begin) {
+  std::string list = "[";
+  for (size_t i = begin; i < std::min(ids.size(), begin + kInChunk); ++i) {
+    if (i > begin) list += ',';
+    AppendJsonString(list, ids[i]);
+  }
+  list += ']';
+  return list;
+}
+
+// The sides of a relationship a direction follows: outgoing (true), incoming (false), or both.
+std::vector<bool> Sides(hot::Direction direction) {
+  switch (direction) {
+    case hot::Direction::kOut: return {true};
+    case hot::Direction::kIn: return {false};
+    case hot::Direction::kBoth: break;
+  }
+  return {true, false};
+}
+
 const char* EdgeSql(bool outgoing, bool typed) {
 #define THINGSDB_EDGE_SELECT "SELECT id, from_id, to_id, type, data, created_at FROM relationships "
 #define THINGSDB_EDGE_IDS " IN (SELECT value FROM json_each(?1))"
@@ -109,9 +130,11 @@ Status ThingsDB::Unrelate(std::string_view from_id, std::string_view type,
   RETURN_IF_ERROR(stmt.Run());
   bool removed = db_->Changes() > 0;
   auto text = [](std::string_view v) { return parquet::Value::String(std::string(v)); };
-  ASSIGN_OR_RETURN(auto cold, ColdRelationships({{cold::kFromIdColumn, parquet::CompareOp::kEq, {text(from_id)}},
-                                                 {cold::kToIdColumn, parquet::CompareOp::kEq, {text(to_id)}},
-                                                 {cold::kTypeColumn, parquet::CompareOp::kEq, {text(type)}}}));
+  ASSIGN_OR_RETURN(
+      auto cold,
+      ColdRelationships({{cold::kFromIdColumn, parquet::CompareOp::kEq, {text(from_id)}},
+                         {cold::kToIdColumn, parquet::CompareOp::kEq, {text(to_id)}},
+                         {cold::kTypeColumn, parquet::CompareOp::kEq, {text(type)}}}));
   int64_t now = clock_->NowMs();
   for (const auto& rel : cold) {
     RETURN_IF_ERROR(AddTombstone(*db_, kRelationshipKind, rel.relationship.id, now));
@@ -174,12 +197,7 @@ Result<std::vector<hot::Relationship>> ThingsDB::Edges(const std::vector<std::st
                                                        const std::optional<std::string>& type) {
   std::vector<hot::Relationship> out;
   for (size_t begin = 0; begin < ids.size(); begin += kInChunk) {
-    std::string list = "[";
-    for (size_t i = begin; i < std::min(ids.size(), begin + kInChunk); ++i) {
-      if (i > begin) list += ',';
-      AppendJsonString(list, ids[i]);
-    }
-    list += ']';
+    std::string list = JsonIdList(ids, begin);
     std::vector<hot::SqlValue> params{list};
     if (type) params.emplace_back(*type);
     ASSIGN_OR_RETURN(hot::QueryResult rows, Query(EdgeSql(outgoing, type.has_value()), params));
@@ -201,12 +219,7 @@ Result<std::unordered_map<std::string, hot::Thing>> ThingsDB::ThingsById(
     const std::vector<std::string>& ids) {
   std::unordered_map<std::string, hot::Thing> out;
   for (size_t begin = 0; begin < ids.size(); begin += kInChunk) {
-    std::string list = "[";
-    for (size_t i = begin; i < std::min(ids.size(), begin + kInChunk); ++i) {
-      if (i > begin) list += ',';
-      AppendJsonString(list, ids[i]);
-    }
-    list += ']';
+    std::string list = JsonIdList(ids, begin);
     ASSIGN_OR_RETURN(hot::QueryResult rows,
                      Query("SELECT id, type, data, embedding, created_at, updated_at, id FROM "
                            "things WHERE id IN (SELECT value FROM json_each(?1))",
@@ -227,9 +240,7 @@ Result<std::vector<hot::RelatedThing>> ThingsDB::Related(std::string_view id,
     if (ColdTierEmpty()) return hot_->Related(id, options);
   }
   std::vector<hot::RelatedThing> out;
-  for (bool outgoing : {true, false}) {
-    if (outgoing && options.direction == hot::Direction::kIn) continue;
-    if (!outgoing && options.direction == hot::Direction::kOut) continue;
+  for (bool outgoing : Sides(options.direction)) {
     ASSIGN_OR_RETURN(auto edges, Edges({std::string(id)}, outgoing, options.type));
     std::vector<std::string> ends;
     for (const auto& edge : edges) ends.push_back(outgoing ? edge.to_id : edge.from_id);
@@ -257,9 +268,7 @@ Result<std::vector<hot::TraverseHit>> ThingsDB::Traverse(std::string_view id,
   std::vector<std::string> frontier{std::string(id)};
   for (int depth = 1; depth <= options.depth && !frontier.empty(); ++depth) {
     std::vector<std::string> next;
-    for (bool outgoing : {true, false}) {
-      if (outgoing && options.direction == hot::Direction::kIn) continue;
-      if (!outgoing && options.direction == hot::Direction::kOut) continue;
+    for (bool outgoing : Sides(options.direction)) {
       ASSIGN_OR_RETURN(auto edges, Edges(frontier, outgoing, options.type));
       for (const auto& edge : edges) {
         const std::string& neighbour = outgoing ? edge.to_id : edge.from_id;
@@ -295,9 +304,7 @@ Result<std::vector<std::string>> ThingsDB::ShortestPath(std::string_view from_id
   std::vector<std::string> frontier{std::string(from_id)};
   for (int depth = 1; depth <= options.max_depth && !frontier.empty(); ++depth) {
     std::vector<std::string> next;
-    for (bool outgoing : {true, false}) {
-      if (outgoing && options.direction == hot::Direction::kIn) continue;
-      if (!outgoing && options.direction == hot::Direction::kOut) continue;
+    for (bool outgoing : Sides(options.direction)) {
       ASSIGN_OR_RETURN(auto edges, Edges(frontier, outgoing, options.type));
       for (const auto& edge : edges) {
         const std::string& neighbour = outgoing ? edge.to_id : edge.from_id;
