@@ -23,8 +23,6 @@ namespace {
 // Cold scans take at most this many ids in one IN list.
 constexpr size_t kInChunk = 512;
 
-// The live relationships of both tiers leaving (or entering) the ids of a JSON array ?1;
-// the cold branch gets them as one pushed-down `IN`.
 // The JSON array of ids[begin, begin + kInChunk): the ?1 of `IN (SELECT value FROM json_each(?1))`.
 std::string JsonIdList(const std::vector<std::string>& ids, size_t begin) {
   std::string list = "[";
@@ -46,6 +44,8 @@ std::vector<bool> Sides(hot::Direction direction) {
   return {true, false};
 }
 
+// The live relationships of both tiers leaving (or entering) the ids of a JSON array ?1;
+// the cold branch gets them as one pushed-down `IN`.
 const char* EdgeSql(bool outgoing, bool typed) {
 #define THINGSDB_EDGE_SELECT "SELECT id, from_id, to_id, type, data, created_at FROM relationships "
 #define THINGSDB_EDGE_IDS " IN (SELECT value FROM json_each(?1))"
