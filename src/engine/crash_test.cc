@@ -112,6 +112,57 @@ TEST_F(FlushCrashTest, CrashAfterTheIcebergCommitsIsFinishedAtOpen) {
   EXPECT_TRUE(MustFlush(All()).flush_id.empty());
 }
 
+// A crash after the flush is published, before (or while) its hot rows are deleted: reads
+// see every row once all the while (each cold row shadowed by its hot twin), and Open
+// deletes the rest. 4,500 things: the deletes take at least three write transactions.
+TEST_F(FlushCrashTest, CrashWhileDeletingTheFlushedHotRowsIsFinishedAtOpen) {
+  for (const char* point : {"published", "finish_batch"}) {
+    SCOPED_TRACE(point);
+    TearDown();
+    SetUp();
+    ResetStore();
+    Open([&](std::string_view at) {
+      return at == point ? Status::IOError("simulated crash") : Status::OK();
+    });
+    now_ms_ = kT0;
+    std::vector<hot::BatchItem> batch;
+    for (int i = 0; i < 4500; ++i) {
+      batch.push_back({hot::NewThing{fmt::format("y{:04d}", i), "t",
+                                     fmt::format("{{\"i\":{}}}", i), std::nullopt}});
+    }
+    ASSERT_TRUE(db_->hot().WriteBatch(batch).ok());
+    Relate("y0001", "y0002");
+    ASSERT_FALSE(db_->Flush(All()).ok());
+    // 4,501 flushed rows; one batch (at most 2,000, fewer when its time budget ran out)
+    // deleted before the crash at "finish_batch".
+    int64_t hot_left = HotCount("things") + HotCount("relationships");
+    if (std::string_view(point) == "published") {
+      EXPECT_EQ(hot_left, 4501);
+    } else {
+      EXPECT_GE(hot_left, 2501);
+      EXPECT_LT(hot_left, 4501);
+    }
+    auto counts = db_->Query("SELECT count(*), count(DISTINCT id), sum(json_extract(data, "
+                             "'$.i')) FROM things", {});
+    ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+    EXPECT_EQ(std::get<int64_t>(counts->rows[0][0]), 4500);
+    EXPECT_EQ(std::get<int64_t>(counts->rows[0][1]), 4500);
+    EXPECT_EQ(std::get<int64_t>(counts->rows[0][2]), 4500 * 4499 / 2);
+    EXPECT_EQ(db_->Get("y4499")->data, "{\"i\":4499}");
+    Open();  // recovery deletes the rest
+    EXPECT_EQ(HotCount("things"), 0);
+    EXPECT_EQ(HotCount("relationships"), 0);
+    EXPECT_EQ(HotCount("thingsdb_flush_rows"), 0);
+    EXPECT_EQ(IntegrityCheck(), "ok");
+    EXPECT_EQ(ColdThings().size(), 4500u);
+    EXPECT_EQ(ColdRelationships().size(), 1u);
+    auto related = db_->Related("y0001", hot::RelatedOptions{});
+    ASSERT_TRUE(related.ok()) << related.status().ToString();
+    ASSERT_EQ(related->size(), 1u);
+    EXPECT_TRUE(MustFlush(All()).flush_id.empty());
+  }
+}
+
 TEST_F(FlushCrashTest, CrashBetweenTheTableCommitsIsReconciledByTheNextFlush) {
   Seed();
   Open([](std::string_view point) {

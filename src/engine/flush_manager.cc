@@ -6,6 +6,8 @@
 #include <cctype>
 #include <chrono>
 #include <set>
+#include <thread>
+#include <tuple>
 
 #include "cold/cold_row.h"
 #include "cold/warehouse.h"
@@ -22,8 +24,19 @@ using sqlite::Transaction;
 namespace {
 
 constexpr char kFlushIdKey[] = "thingsdb.flush-id";
-// Row keys journaled per write transaction in Begin (each holds the writer lock briefly).
+// Begin journals the row keys, and the flush deletes its hot rows after publishing, in
+// write transactions of at most this many rows that stop early once their statements have
+// run for kBatchBudget (each holds the writer lock briefly, the commit included), with a
+// pause after each in which a waiting writer (its busy handler polls every millisecond)
+// takes the lock.
 constexpr size_t kFlushRowsBatch = 2000;
+constexpr size_t kFinishBatch = 2000;
+constexpr auto kBatchBudget = std::chrono::milliseconds(15);
+constexpr auto kWriterGap = std::chrono::milliseconds(2);
+
+bool OverBudget(std::chrono::steady_clock::time_point start, size_t done) {
+  return done % 64 == 0 && std::chrono::steady_clock::now() - start > kBatchBudget;
+}
 
 Result<int64_t> CountRows(sqlite::Database& db, std::string_view sql, std::string_view arg) {
   ASSIGN_OR_RETURN(Statement stmt, db.Cached(sql));
@@ -46,8 +59,9 @@ void AppendOptionalInt(std::string& out, const std::optional<int64_t>& value) {
   }
 }
 
-// Rows this flush wrote whose hot row is gone (deleted while the flush ran) get a
-// tombstone: their new cold copy must stay dead.
+// Rows an abandoned flush wrote whose hot row is gone get a tombstone: a copy that a table
+// did commit must stay dead. (Begin and the thingsdb_flushing_* triggers already tombstone
+// them; this covers journals written before the triggers existed.)
 Status TombstoneVanishedRows(sqlite::Database& db, const std::string& flush_id, int64_t now) {
   std::string sql = fmt::format(
       "INSERT OR IGNORE INTO thingsdb_tombstones(kind, id, deleted_at) "
@@ -178,9 +192,12 @@ Result<FlushReport> FlushManager::Flush(const FlushOptions& options) {
   RETURN_IF_ERROR(PlanDeletes(pending));
   RETURN_IF_ERROR(WriteFiles(pending, report));
   RETURN_IF_ERROR(Commit(pending));
+  if (on_committed_) on_committed_();
   auto finish_start = std::chrono::steady_clock::now();
   RETURN_IF_ERROR(Finish(pending.flush_id, pending.things_snapshot, pending.relationships_snapshot,
-                         &report.ns_snapshot_id));
+                         &report.ns_snapshot_id, &report));
+  RETURN_IF_ERROR(Hook("published"));
+  RETURN_IF_ERROR(FinishDeletes(pending.flush_id, &report));
   report.finish_us = MicrosSince(finish_start);
   report.things_snapshot_id = pending.things_snapshot;
   report.relationships_snapshot_id = pending.relationships_snapshot;
@@ -222,7 +239,9 @@ Result<bool> FlushManager::Begin(int64_t cutoff, Pending& pending, FlushReport& 
     report.begin_lock_us = MicrosSince(txn_start);
   }
   // The row keys in batches, so that hot writers wait for one batch at most. A crash in
-  // between leaves a 'writing' entry with no plan: recovery abandons it.
+  // between leaves a 'writing' entry with no plan: recovery abandons it. From the moment
+  // its key is in, deleting the hot row tombstones it (the thingsdb_flushing_* triggers);
+  // a row deleted after the read snapshot but before its key gets the tombstone here.
   size_t thing_idx = 0;
   size_t rel_idx = 0;
   while (thing_idx < pending.things.size() || rel_idx < pending.relationships.size()) {
@@ -231,23 +250,39 @@ Result<bool> FlushManager::Begin(int64_t cutoff, Pending& pending, FlushReport& 
     ASSIGN_OR_RETURN(Statement keys,
                      db_.Cached("INSERT INTO thingsdb_flush_rows(flush_id, kind, id, stamp) "
                                 "VALUES (?1, ?2, ?3, ?4)"));
-    for (size_t batch = 0; batch < kFlushRowsBatch; ++batch) {
+    ASSIGN_OR_RETURN(Statement thing_exists, db_.Cached("SELECT 1 FROM things WHERE id = ?1"));
+    ASSIGN_OR_RETURN(Statement rel_exists,
+                     db_.Cached("SELECT 1 FROM relationships WHERE id = ?1"));
+    int64_t now = clock_.NowMs();
+    for (size_t batch = 0; batch < kFlushRowsBatch && !OverBudget(txn_start, batch + 1);
+         ++batch) {
+      const char* kind = nullptr;
+      const std::string* id = nullptr;
+      int64_t stamp = 0;
+      Statement* exists = nullptr;
       if (thing_idx < pending.things.size()) {
         const cold::ColdThing& thing = pending.things[thing_idx++];
-        keys.BindText(1, pending.flush_id).BindText(2, kThingKind);
-        keys.BindText(3, thing.id).BindInt(4, thing.updated_at);
+        kind = kThingKind, id = &thing.id, stamp = thing.updated_at, exists = &thing_exists;
       } else if (rel_idx < pending.relationships.size()) {
         const cold::ColdRelationship& rel = pending.relationships[rel_idx++];
-        keys.BindText(1, pending.flush_id).BindText(2, kRelationshipKind);
-        keys.BindText(3, rel.id).BindInt(4, rel.created_at);
+        kind = kRelationshipKind, id = &rel.id, stamp = rel.created_at, exists = &rel_exists;
       } else {
         break;
       }
+      exists->BindText(1, *id);
+      ASSIGN_OR_RETURN(bool present, exists->Step());
+      exists->Reset();
+      if (!present) {
+        RETURN_IF_ERROR(AddTombstone(db_, kind, *id, now));
+        continue;
+      }
+      keys.BindText(1, pending.flush_id).BindText(2, kind).BindText(3, *id).BindInt(4, stamp);
       RETURN_IF_ERROR(keys.Run());
       keys.Reset();
     }
     RETURN_IF_ERROR(txn.Commit());
     report.begin_lock_us = std::max(report.begin_lock_us, MicrosSince(txn_start));
+    std::this_thread::sleep_for(kWriterGap);
   }
   return true;
 }
@@ -513,28 +548,30 @@ Status FlushManager::Commit(Pending& pending) {
   return Hook("after_iceberg_commit");
 }
 
-// Step 5: one SQLite transaction. Consumed tombstones go first, so that a flushed row the
-// user deleted meanwhile gets a fresh tombstone below (its new cold copy must stay dead).
+// Step 5a: one short SQLite transaction publishes the flush: tier_state pointers, the
+// namespace snapshot row, the staged files go live, the journal entry becomes 'deleting'.
+// From here readers see the new cold rows, each shadowed by its hot twin until step 5b.
 Status FlushManager::Finish(const std::string& flush_id, std::optional<int64_t> things_snapshot,
                             std::optional<int64_t> relationships_snapshot,
-                            int64_t* ns_snapshot_id) {
+                            int64_t* ns_snapshot_id, FlushReport* report) {
+  // The keys cannot change before 5b: counted outside the write transaction.
+  ASSIGN_OR_RETURN(
+      int64_t flushed_rows,
+      CountRows(db_, "SELECT count(*) FROM thingsdb_flush_rows WHERE flush_id = ?1", flush_id));
+  auto publish_start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
-  ASSIGN_OR_RETURN(Statement journal, db_.Prepare("SELECT seq, cutoff, max_tombstone, state FROM "
+  ASSIGN_OR_RETURN(Statement journal, db_.Prepare("SELECT seq, cutoff, state FROM "
                                                   "thingsdb_flush_journal WHERE flush_id = ?1"));
   journal.BindText(1, flush_id);
   ASSIGN_OR_RETURN(bool found, journal.Step());
-  if (!found || journal.ColumnText(3) != "writing") {
+  if (!found || journal.ColumnText(2) != "writing") {
     return Status::Internal(fmt::format("flush '{}' is not in progress", flush_id));
   }
   int64_t seq = journal.ColumnInt(0);
   int64_t cutoff = journal.ColumnInt(1);
-  int64_t max_tombstone = journal.ColumnInt(2);
   journal.Reset();
   int64_t now = clock_.NowMs();
 
-  ASSIGN_OR_RETURN(
-      int64_t flushed_rows,
-      CountRows(db_, "SELECT count(*) FROM thingsdb_flush_rows WHERE flush_id = ?1", flush_id));
   ASSIGN_OR_RETURN(int64_t ns_snapshot, GetTierInt(db_, "ns_snapshot"));
   ++ns_snapshot;
   ASSIGN_OR_RETURN(Statement snap,
@@ -560,32 +597,103 @@ Status FlushManager::Finish(const std::string& flush_id, std::optional<int64_t> 
   IndexCache cache(db_);
   RETURN_IF_ERROR(cache.Publish(flush_id, cold::TableKind::kThings));
   RETURN_IF_ERROR(cache.Publish(flush_id, cold::TableKind::kRelationships));
-
-  ASSIGN_OR_RETURN(Statement consumed,
-                   db_.Prepare("DELETE FROM thingsdb_tombstones WHERE rowid <= ?1"));
-  consumed.BindInt(1, max_tombstone);
-  RETURN_IF_ERROR(consumed.Run());
-  RETURN_IF_ERROR(TombstoneVanishedRows(db_, flush_id, now));
-  for (std::string_view statement :
-       {std::string_view("DELETE FROM things WHERE EXISTS (SELECT 1 FROM thingsdb_flush_rows f "
-                         "WHERE f.flush_id = ?1 AND f.kind = 'thing' AND f.id = things.id AND "
-                         "f.stamp = things.updated_at)"),
-        std::string_view("DELETE FROM relationships WHERE EXISTS (SELECT 1 FROM "
-                         "thingsdb_flush_rows f WHERE f.flush_id = ?1 AND f.kind = "
-                         "'relationship' AND f.id = relationships.id AND f.stamp = "
-                         "relationships.created_at)"),
-        std::string_view("DELETE FROM thingsdb_flush_rows WHERE flush_id = ?1")}) {
-    ASSIGN_OR_RETURN(Statement stmt, db_.Prepare(statement));
-    stmt.BindText(1, flush_id);
-    RETURN_IF_ERROR(stmt.Run());
-  }
-  ASSIGN_OR_RETURN(Statement done, db_.Prepare("UPDATE thingsdb_flush_journal SET state = 'done', "
-                                               "finished_at = ?2 WHERE flush_id = ?1"));
-  done.BindText(1, flush_id).BindInt(2, now);
-  RETURN_IF_ERROR(done.Run());
+  ASSIGN_OR_RETURN(Statement deleting,
+                   db_.Prepare("UPDATE thingsdb_flush_journal SET state = 'deleting' "
+                               "WHERE flush_id = ?1"));
+  deleting.BindText(1, flush_id);
+  RETURN_IF_ERROR(deleting.Run());
   RETURN_IF_ERROR(txn.Commit());
+  if (report) report->publish_us = MicrosSince(publish_start);
   if (ns_snapshot_id) *ns_snapshot_id = ns_snapshot;
   return Status::OK();
+}
+
+// Step 5b, in write transactions of kFinishBatch rows so that a hot writer waits for one
+// batch at most: first the tombstones read in step 1 (rowid <= max_tombstone, in rowid
+// order — the largest stays until the last batch, so a tombstone added meanwhile gets a
+// larger rowid and survives; the last batch zeroes max_tombstone so a repeat after a crash
+// consumes nothing new); then exactly the flushed rows (`things` by id and updated_at,
+// `relationships` by id and created_at: a row updated meanwhile stays hot and shadows its
+// cold copy until the next flush), each key dropped before its row so the triggers see a
+// move, not a delete; a row the user deleted meanwhile already has its tombstone. Last,
+// the journal entry is 'done'. Idempotent: recovery runs it for an entry left 'deleting'.
+Status FlushManager::FinishDeletes(const std::string& flush_id, FlushReport* report) {
+  auto note_lock = [&](std::chrono::steady_clock::time_point start) {
+    if (report) report->finish_lock_us = std::max(report->finish_lock_us, MicrosSince(start));
+  };
+  ASSIGN_OR_RETURN(int64_t max_tombstone,
+                   CountRows(db_, "SELECT max_tombstone FROM thingsdb_flush_journal "
+                                  "WHERE flush_id = ?1", flush_id));
+  while (max_tombstone > 0) {
+    auto start = std::chrono::steady_clock::now();
+    ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
+    ASSIGN_OR_RETURN(Statement consume,
+                     db_.Cached("DELETE FROM thingsdb_tombstones WHERE rowid IN (SELECT rowid "
+                                "FROM thingsdb_tombstones WHERE rowid <= ?1 ORDER BY rowid "
+                                "LIMIT ?2)"));
+    consume.BindInt(1, max_tombstone).BindInt(2, static_cast<int64_t>(kFinishBatch));
+    RETURN_IF_ERROR(consume.Run());
+    if (db_.Changes() < static_cast<int64_t>(kFinishBatch)) {
+      ASSIGN_OR_RETURN(Statement zero,
+                       db_.Cached("UPDATE thingsdb_flush_journal SET max_tombstone = 0 "
+                                  "WHERE flush_id = ?1"));
+      zero.BindText(1, flush_id);
+      RETURN_IF_ERROR(zero.Run());
+      max_tombstone = 0;
+    }
+    RETURN_IF_ERROR(txn.Commit());
+    note_lock(start);
+    std::this_thread::sleep_for(kWriterGap);
+  }
+  while (true) {
+    auto start = std::chrono::steady_clock::now();
+    ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
+    std::vector<std::tuple<std::string, std::string, int64_t>> batch;
+    {
+      ASSIGN_OR_RETURN(Statement keys,
+                       db_.Cached("SELECT kind, id, stamp FROM thingsdb_flush_rows "
+                                  "WHERE flush_id = ?1 LIMIT ?2"));
+      keys.BindText(1, flush_id).BindInt(2, static_cast<int64_t>(kFinishBatch));
+      while (true) {
+        ASSIGN_OR_RETURN(bool row, keys.Step());
+        if (!row) break;
+        batch.emplace_back(keys.ColumnText(0), keys.ColumnText(1), keys.ColumnInt(2));
+      }
+      keys.Reset();
+    }
+    if (batch.empty()) {
+      ASSIGN_OR_RETURN(Statement done,
+                       db_.Cached("UPDATE thingsdb_flush_journal SET state = 'done', "
+                                  "finished_at = ?2 WHERE flush_id = ?1"));
+      done.BindText(1, flush_id).BindInt(2, clock_.NowMs());
+      RETURN_IF_ERROR(done.Run());
+      RETURN_IF_ERROR(txn.Commit());
+      note_lock(start);
+      return Status::OK();
+    }
+    ASSIGN_OR_RETURN(Statement drop_key,
+                     db_.Cached("DELETE FROM thingsdb_flush_rows WHERE flush_id = ?1 AND "
+                                "kind = ?2 AND id = ?3"));
+    ASSIGN_OR_RETURN(Statement drop_thing,
+                     db_.Cached("DELETE FROM things WHERE id = ?1 AND updated_at = ?2"));
+    ASSIGN_OR_RETURN(Statement drop_rel,
+                     db_.Cached("DELETE FROM relationships WHERE id = ?1 AND created_at = ?2"));
+    size_t done = 0;
+    for (const auto& [kind, id, stamp] : batch) {
+      if (OverBudget(start, ++done)) break;  // the rest in the next transaction
+      drop_key.BindText(1, flush_id).BindText(2, kind).BindText(3, id);
+      RETURN_IF_ERROR(drop_key.Run());
+      drop_key.Reset();
+      Statement& drop_row = kind == kThingKind ? drop_thing : drop_rel;
+      drop_row.BindText(1, id).BindInt(2, stamp);
+      RETURN_IF_ERROR(drop_row.Run());
+      drop_row.Reset();
+    }
+    RETURN_IF_ERROR(txn.Commit());
+    note_lock(start);
+    if (report) RETURN_IF_ERROR(Hook("finish_batch"));  // a flush's, not recovery's
+    std::this_thread::sleep_for(kWriterGap);
+  }
 }
 
 Status FlushManager::Recover() {
@@ -593,6 +701,20 @@ Status FlushManager::Recover() {
     std::string flush_id;
     std::optional<int64_t> plan_things, plan_relationships;
   };
+  std::vector<std::string> deleting;
+  {
+    ASSIGN_OR_RETURN(Statement stmt, db_.Prepare("SELECT flush_id FROM thingsdb_flush_journal "
+                                                 "WHERE state = 'deleting' ORDER BY seq"));
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      deleting.emplace_back(stmt.ColumnText(0));
+    }
+  }
+  for (const std::string& flush_id : deleting) {
+    RETURN_IF_ERROR(FinishDeletes(flush_id, nullptr)
+                        .WithContext(fmt::format("finishing flush '{}'", flush_id)));
+  }
   std::vector<Entry> entries;
   {
     ASSIGN_OR_RETURN(Statement stmt,
@@ -620,8 +742,9 @@ Status FlushManager::Recover() {
     if (things_done && rels_done) {
       if (!things_snapshot) things_snapshot = things_.metadata().current_snapshot_id;
       if (!rels_snapshot) rels_snapshot = relationships_.metadata().current_snapshot_id;
-      RETURN_IF_ERROR(Finish(entry.flush_id, things_snapshot, rels_snapshot, nullptr)
-                          .WithContext(fmt::format("finishing flush '{}'", entry.flush_id)));
+      Status finished = Finish(entry.flush_id, things_snapshot, rels_snapshot, nullptr, nullptr);
+      if (finished.ok()) finished = FinishDeletes(entry.flush_id, nullptr);
+      RETURN_IF_ERROR(finished.WithContext(fmt::format("finishing flush '{}'", entry.flush_id)));
       continue;
     }
     // Abandon: the hot rows stay. A table that did commit keeps its files live in the index

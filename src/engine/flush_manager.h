@@ -41,9 +41,12 @@ struct FlushReport {
   int64_t bytes = 0;
   int64_t ms = 0;
   // Where the time went, in microseconds (not in ToJson): the read snapshot, the longest
-  // write transaction of Begin (journal, a batch of row keys), the final transaction.
+  // write transaction of Begin (journal, a batch of row keys), the publishing transaction,
+  // the longest write transaction of the deletes that follow it, and the whole finish.
   int64_t read_us = 0;
   int64_t begin_lock_us = 0;
+  int64_t publish_us = 0;
+  int64_t finish_lock_us = 0;
   int64_t finish_us = 0;
   int64_t ns_snapshot_id = 0;
   std::optional<int64_t> things_snapshot_id;
@@ -53,8 +56,9 @@ struct FlushReport {
 };
 
 // Called at the named points of a flush ("rows_read" — while Begin's read snapshot is open —,
-// "before_iceberg_commit", "between_table_commits", "after_iceberg_commit"); a non-OK status
-// stops the flush there as a crash would.
+// "before_iceberg_commit", "between_table_commits", "after_iceberg_commit", "published" —
+// the flush is visible, its hot rows not yet deleted —, "finish_batch" — after each batch of
+// those deletes); a non-OK status stops the flush there as a crash would.
 using FlushHook = std::function<Status(std::string_view point)>;
 
 class FlushManager {
@@ -70,9 +74,15 @@ class FlushManager {
 
   // Recover first, then one flush. Nothing to flush: an empty report.
   Result<FlushReport> Flush(const FlushOptions& options);
-  // For every journal entry left 'writing': finishes the SQLite step when every table it
-  // planned to commit carries its flush id, else marks it abandoned (its objects are
-  // orphans; a table that did commit is reconciled by the next flush).
+  // Called after a flush's Iceberg commits, before it publishes them in hot.db (the owner
+  // loads the new metadata for its readers there); its failure does not stop the flush.
+  void set_on_committed(std::function<void()> on_committed) {
+    on_committed_ = std::move(on_committed);
+  }
+  // For every journal entry left 'deleting': deletes the rest of its flushed hot rows. For
+  // every entry left 'writing': finishes the SQLite step when every table it planned to
+  // commit carries its flush id, else marks it abandoned (its objects are orphans; a table
+  // that did commit is reconciled by the next flush).
   Status Recover();
 
  private:
@@ -89,7 +99,9 @@ class FlushManager {
   Status WriteFiles(Pending& pending, FlushReport& report);
   Status Commit(Pending& pending);
   Status Finish(const std::string& flush_id, std::optional<int64_t> things_snapshot,
-                std::optional<int64_t> relationships_snapshot, int64_t* ns_snapshot_id);
+                std::optional<int64_t> relationships_snapshot, int64_t* ns_snapshot_id,
+                FlushReport* report);
+  Status FinishDeletes(const std::string& flush_id, FlushReport* report);
   Status Hook(std::string_view point) { return hook_ ? hook_(point) : Status::OK(); }
 
   sqlite::Database& db_;
@@ -98,6 +110,7 @@ class FlushManager {
   iceberg::Table& relationships_;
   MonotonicClock& clock_;
   FlushHook hook_;
+  std::function<void()> on_committed_;
 };
 
 // The cold column of the hot JSON index on `path` created at `created_at` (ms):

@@ -89,6 +89,8 @@ Status ThingsDB::Init() {
                    warehouse.OpenOrCreate(options_.ns, cold::TableLayout::Relationships()));
   flusher_ = std::make_unique<FlushManager>(*db_, *store_, *things_, *relationships_, *clock_,
                                             options_.flush_hook);
+  // mu_ is held by the flush: queries find the new snapshots loaded when they see them.
+  flusher_->set_on_committed([this] { (void)ReloadReadTables(); });
   RETURN_IF_ERROR(
       flusher_->Recover().WithContext(fmt::format("recovering namespace '{}'", options_.ns)));
   RefreshIndexColumns();

@@ -183,6 +183,10 @@ class ThingsDB {
   // Read tables holding both snapshots (reloaded under mu_ after a flush).
   Result<ReadTables> TablesWith(std::optional<int64_t> things_snapshot,
                                 std::optional<int64_t> relationships_snapshot);
+  // Loads the tables' current metadata into read_tables_ where it changed; call with mu_
+  // held. A flush calls it between its Iceberg commits and publishing them, so queries
+  // never wait for the rest of the flush to reload.
+  Result<ReadTables> ReloadReadTables();
   Result<std::unique_ptr<TierReader>> AcquireReader(ViewMode mode);
   void ReleaseReader(std::unique_ptr<TierReader> reader);
 

@@ -49,6 +49,20 @@ Result<ThingsDB::ReadTables> ThingsDB::TablesWith(std::optional<int64_t> things_
   // A flush committed since the last load (or none was loaded yet): load the tables'
   // current metadata files, which hold every snapshot a committed flush recorded.
   std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(ReadTables tables, ReloadReadTables());
+  if (!HasSnapshot(tables.things.get(), things_snapshot)) {
+    return Status::NotFound(fmt::format("snapshot {} of cold table '{}' is not in its metadata",
+                                        *things_snapshot, things_->paths().key_prefix()));
+  }
+  if (!HasSnapshot(tables.relationships.get(), relationships_snapshot)) {
+    return Status::NotFound(fmt::format("snapshot {} of cold table '{}' is not in its metadata",
+                                        *relationships_snapshot,
+                                        relationships_->paths().key_prefix()));
+  }
+  return tables;
+}
+
+Result<ThingsDB::ReadTables> ThingsDB::ReloadReadTables() {
   ReadTables tables;
   {
     std::lock_guard<std::mutex> read_lock(read_mu_);
@@ -60,19 +74,8 @@ Result<ThingsDB::ReadTables> ThingsDB::TablesWith(std::optional<int64_t> things_
   if (!tables.relationships || tables.relationships->version() != relationships_->version()) {
     ASSIGN_OR_RETURN(tables.relationships, LoadReadTable(*store_, *relationships_));
   }
-  {
-    std::lock_guard<std::mutex> read_lock(read_mu_);
-    read_tables_ = tables;
-  }
-  if (!HasSnapshot(tables.things.get(), things_snapshot)) {
-    return Status::NotFound(fmt::format("snapshot {} of cold table '{}' is not in its metadata",
-                                        *things_snapshot, things_->paths().key_prefix()));
-  }
-  if (!HasSnapshot(tables.relationships.get(), relationships_snapshot)) {
-    return Status::NotFound(fmt::format("snapshot {} of cold table '{}' is not in its metadata",
-                                        *relationships_snapshot,
-                                        relationships_->paths().key_prefix()));
-  }
+  std::lock_guard<std::mutex> read_lock(read_mu_);
+  read_tables_ = tables;
   return tables;
 }
 

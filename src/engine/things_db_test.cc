@@ -144,6 +144,46 @@ TEST_F(ThingsDBTest, RowDeletedDuringTheFlushStaysDeleted) {
   EXPECT_EQ(db_->Get("a7").status().code(), StatusCode::kNotFound);
 }
 
+// A hot delete at `point` of a flush — "rows_read": after its read snapshot, before the
+// row's key is journaled; "before_iceberg_commit"; "published": the flush is visible but its
+// hot rows not yet deleted — leaves the thing and, through the hot tier's cascade, its
+// relationship deleted in every read, and the next flush removes their cold copies.
+class DeleteDuringFlushTest : public ThingsDBTest,
+                              public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(DeleteDuringFlushTest, RowStaysDeletedInEveryRead) {
+  std::string_view point = GetParam();
+  Seed();
+  Open([&](std::string_view at) {
+    if (at == point && db_->hot().Get("a2").ok()) {
+      EXPECT_TRUE(db_->hot().Delete("a2").ok());  // cascades to a2 -> a3
+    }
+    return Status::OK();
+  });
+  MustFlush(Cutoff(kT0 + 1000));
+  EXPECT_EQ(db_->Get("a2").status().code(), StatusCode::kNotFound);
+  auto counts = db_->Query("SELECT (SELECT count(*) FROM things WHERE id = 'a2'), "
+                           "(SELECT count(*) FROM relationships WHERE from_id = 'a2'), "
+                           "(SELECT count(*) FROM things), (SELECT count(*) FROM relationships)",
+                           {});
+  ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+  EXPECT_EQ(std::get<int64_t>(counts->rows[0][0]), 0);
+  EXPECT_EQ(std::get<int64_t>(counts->rows[0][1]), 0);
+  EXPECT_EQ(std::get<int64_t>(counts->rows[0][2]), 14);
+  EXPECT_EQ(std::get<int64_t>(counts->rows[0][3]), 1);
+  auto related = db_->Related("a3", hot::RelatedOptions{std::nullopt, hot::Direction::kBoth});
+  ASSERT_TRUE(related.ok()) << related.status().ToString();
+  EXPECT_TRUE(related->empty());
+  MustFlush(All());
+  EXPECT_EQ(ColdThings().count("a2"), 0u);
+  EXPECT_EQ(ColdThings().size(), 14u);
+  EXPECT_EQ(ColdRelationships().size(), 1u);
+  EXPECT_EQ(db_->Get("a2").status().code(), StatusCode::kNotFound);
+}
+
+INSTANTIATE_TEST_SUITE_P(Points, DeleteDuringFlushTest,
+                         ::testing::Values("rows_read", "before_iceberg_commit", "published"));
+
 TEST_F(ThingsDBTest, PutOfAColdIdIsAConflict) {
   Seed();
   MustFlush(Cutoff(kT0 + 1000));

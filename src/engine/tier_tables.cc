@@ -64,6 +64,23 @@ CREATE TABLE IF NOT EXISTS thingsdb_flush_rows (
   stamp INTEGER NOT NULL,
   PRIMARY KEY (flush_id, kind, id)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS thingsdb_flush_rows_by_id ON thingsdb_flush_rows(kind, id);
+-- A hot row deleted while a flush has journaled it (its copy is in, or on its way to, the
+-- cold tier) gets a tombstone in the same transaction, whichever connection deletes it and
+-- however (the engine, the hot tier, a foreign-key cascade). OR REPLACE gives the tombstone
+-- a fresh rowid, so a flush that is consuming older tombstones keeps this one.
+CREATE TRIGGER IF NOT EXISTS thingsdb_flushing_thing_deleted AFTER DELETE ON things
+WHEN EXISTS (SELECT 1 FROM thingsdb_flush_rows WHERE kind = 'thing' AND id = OLD.id)
+BEGIN
+  INSERT OR REPLACE INTO thingsdb_tombstones(kind, id, deleted_at)
+  VALUES ('thing', OLD.id, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
+END;
+CREATE TRIGGER IF NOT EXISTS thingsdb_flushing_relationship_deleted AFTER DELETE ON relationships
+WHEN EXISTS (SELECT 1 FROM thingsdb_flush_rows WHERE kind = 'relationship' AND id = OLD.id)
+BEGIN
+  INSERT OR REPLACE INTO thingsdb_tombstones(kind, id, deleted_at)
+  VALUES ('relationship', OLD.id, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
+END;
 )sql";
 
 }  // namespace
@@ -107,7 +124,7 @@ Result<bool> IsTombstoned(sqlite::Database& db, std::string_view kind, std::stri
 Status AddTombstone(sqlite::Database& db, std::string_view kind, std::string_view id,
                     int64_t deleted_at) {
   ASSIGN_OR_RETURN(sqlite::Statement stmt,
-                   db.Cached("INSERT OR IGNORE INTO thingsdb_tombstones(kind, id, deleted_at) "
+                   db.Cached("INSERT OR REPLACE INTO thingsdb_tombstones(kind, id, deleted_at) "
                              "VALUES (?1, ?2, ?3)"));
   stmt.BindText(1, kind).BindText(2, id).BindInt(3, deleted_at);
   return stmt.Run();

@@ -26,7 +26,8 @@ inline constexpr char kRelationshipKind[] = "relationship";
 
 // Whether a cold row of `kind` with `id` is tombstoned (deleted or superseded).
 Result<bool> IsTombstoned(sqlite::Database& db, std::string_view kind, std::string_view id);
-// Adds a tombstone (no-op when one exists).
+// Adds a tombstone; one that exists is replaced by a new row (a fresh rowid, so a flush in
+// progress, which consumes the tombstones it read, keeps it).
 Status AddTombstone(sqlite::Database& db, std::string_view kind, std::string_view id,
                     int64_t deleted_at);
 

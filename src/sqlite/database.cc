@@ -3,7 +3,9 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <cstdint>
 #include <mutex>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -29,6 +31,16 @@ StatusCode CodeFor(int rc) {
     case SQLITE_MISMATCH: return StatusCode::kInvalidArgument;
     default: return StatusCode::kInternal;
   }
+}
+
+// The busy handler of every connection: retries every millisecond until the timeout.
+// SQLite's own (sqlite3_busy_timeout) backs off to 100 ms sleeps, so a writer waiting
+// behind a train of short transactions — a flush deleting rows in batches — would lose the
+// race for the lock at almost every gap and wait for the whole train.
+int BusyWait(void* timeout_ms, int attempts) {
+  if (attempts >= static_cast<int>(reinterpret_cast<intptr_t>(timeout_ms))) return 0;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return 1;
 }
 
 }  // namespace
@@ -156,7 +168,8 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, OpenOp
     return Status::IOError(fmt::format("cannot open database '{}': {}", path, msg));
   }
   sqlite3_extended_result_codes(db, 1);
-  sqlite3_busy_timeout(db, options.busy_timeout_ms);
+  sqlite3_busy_handler(db, BusyWait,
+                       reinterpret_cast<void*>(static_cast<intptr_t>(options.busy_timeout_ms)));
   return std::unique_ptr<Database>(new Database(db, path));
 }
 
