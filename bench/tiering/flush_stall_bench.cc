@@ -1,8 +1,10 @@
 // How long a background flush blocks writers: loads N things (default 50,000) into a fresh
-// namespace (local warehouse in a temp directory), then one thread keeps calling Put while
-// a BackgroundFlusher (row-count trigger = N) flushes them. Prints the longest and the 99th
-// percentile Put latency before and during the flush, the flush's own time, and how long
-// it held the writer lock: Begin's write transactions and the final transaction.
+// namespace (local warehouse in a temp directory), then one thread keeps calling Put and
+// another Relate (between loaded things, which the flush is moving: the engine's own write
+// path, which takes the engine mutex) while a BackgroundFlusher (row-count trigger = N)
+// flushes them. Prints the longest and the 99th percentile latency of each before and
+// during the flush, the flush's own time, and how long it held the writer lock: Begin's
+// write transactions, the publishing transaction and the batches of deletes.
 // Usage: thingsdb_flush_stall_bench [rows] [dir]
 #include <fmt/format.h>
 #include <unistd.h>
@@ -72,7 +74,7 @@ int Run(int64_t rows, const std::filesystem::path& dir) {
   std::atomic<bool> stop{false};
   std::atomic<int> phase{0};  // 0: before the flusher starts, 1: flusher running
   std::mutex mu;
-  Latencies before, during;
+  Latencies before, during, relate_before, relate_during;
   std::atomic<int64_t> errors{0};
   std::thread writer([&] {
     for (int64_t n = rows; !stop.load(); ++n) {
@@ -82,6 +84,20 @@ int Run(int64_t rows, const std::filesystem::path& dir) {
       if (!put.ok()) ++errors;
       std::lock_guard<std::mutex> lock(mu);
       (phase.load() == 0 ? before : during).ms.push_back(ms);
+    }
+  });
+  std::thread relater([&] {
+    for (int64_t n = 0; !stop.load() && n + 1 < rows - 1; ++n) {
+      auto start = Clock::now();
+      auto rel = db.Relate({fmt::format("p{:08d}", n), "next", fmt::format("p{:08d}", n + 1), {}});
+      double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+      if (!rel.ok()) {
+        fmt::print(stderr, "relate: {}\n", rel.status().ToString());
+        ++errors;
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      (phase.load() == 0 ? relate_before : relate_during).ms.push_back(ms);
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -105,13 +121,19 @@ int Run(int64_t rows, const std::filesystem::path& dir) {
   }
   stop = true;
   writer.join();
+  relater.join();
   fmt::print("rows flushed            {}\n", flushed_rows);
   fmt::print("flush (trigger to done) {:.0f} ms\n", flush_ms);
   fmt::print("puts before / during    {} / {}\n", before.ms.size(), during.ms.size());
   fmt::print("put max before          {:.2f} ms (p99 {:.3f} ms)\n", before.Max(), before.P99());
   fmt::print("put max during flush    {:.2f} ms (p99 {:.3f} ms)  <- longest writer stall\n",
              during.Max(), during.P99());
-  fmt::print("put errors              {}\n", errors.load());
+  fmt::print("relates before / during {} / {}\n", relate_before.ms.size(), relate_during.ms.size());
+  fmt::print("relate max before       {:.2f} ms (p99 {:.3f} ms)\n", relate_before.Max(),
+             relate_before.P99());
+  fmt::print("relate max during flush {:.2f} ms (p99 {:.3f} ms)\n", relate_during.Max(),
+             relate_during.P99());
+  fmt::print("put / relate errors     {}\n", errors.load());
   fmt::print(
       "flush: snapshot read {:.1f} ms, longest Begin write txn {:.1f} ms, publish txn "
       "{:.1f} ms, longest delete txn {:.1f} ms, finish in all {:.1f} ms\n",

@@ -178,7 +178,10 @@ struct FlushManager::Pending {
 
 Result<FlushReport> FlushManager::Flush(const FlushOptions& options) {
   auto start = std::chrono::steady_clock::now();
-  RETURN_IF_ERROR(Recover());
+  {
+    auto lock = Exclusive();
+    RETURN_IF_ERROR(Recover());
+  }
   int64_t now = clock_.NowMs();
   int64_t cutoff = options.cutoff_ms ? *options.cutoff_ms
                    : options.all     ? now
@@ -192,12 +195,15 @@ Result<FlushReport> FlushManager::Flush(const FlushOptions& options) {
   RETURN_IF_ERROR(PlanDeletes(pending));
   RETURN_IF_ERROR(WriteFiles(pending, report));
   RETURN_IF_ERROR(Commit(pending));
-  if (on_committed_) on_committed_();
   auto finish_start = std::chrono::steady_clock::now();
-  RETURN_IF_ERROR(Finish(pending.flush_id, pending.things_snapshot, pending.relationships_snapshot,
-                         &report.ns_snapshot_id, &report));
+  {
+    auto lock = Exclusive();
+    if (on_committed_) RETURN_IF_ERROR(on_committed_());
+    RETURN_IF_ERROR(Finish(pending.flush_id, pending.things_snapshot,
+                           pending.relationships_snapshot, &report.ns_snapshot_id, &report));
+  }
   RETURN_IF_ERROR(Hook("published"));
-  RETURN_IF_ERROR(FinishDeletes(pending.flush_id, &report));
+  RETURN_IF_ERROR(FinishDeletes(pending.flush_id, &report, /*lock_batches=*/true));
   report.finish_us = MicrosSince(finish_start);
   report.things_snapshot_id = pending.things_snapshot;
   report.relationships_snapshot_id = pending.relationships_snapshot;
@@ -289,8 +295,9 @@ Result<bool> FlushManager::Begin(int64_t cutoff, Pending& pending, FlushReport& 
 
 // The things with updated_at <= cutoff, the relationships with created_at <= cutoff and
 // every tombstone, from one read transaction (a WAL snapshot: it holds no writer lock).
-// Returns the largest tombstone rowid read. Tombstones cannot change until Finish: they
-// are written only on the engine connection, which the caller holds for the whole flush.
+// Returns the largest tombstone rowid read. Tombstones added or re-added meanwhile get
+// larger rowids (AddTombstone, the triggers), so FinishDeletes, which consumes rowids up to
+// this one, leaves them for the next flush.
 Result<int64_t> FlushManager::ReadSnapshot(int64_t cutoff, Pending& pending) {
   ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_, Transaction::Mode::kDeferred));
   RETURN_IF_ERROR(ReadIndexes(pending));
@@ -617,7 +624,11 @@ Status FlushManager::Finish(const std::string& flush_id, std::optional<int64_t> 
 // cold copy until the next flush), each key dropped before its row so the triggers see a
 // move, not a delete; a row the user deleted meanwhile already has its tombstone. Last,
 // the journal entry is 'done'. Idempotent: recovery runs it for an entry left 'deleting'.
-Status FlushManager::FinishDeletes(const std::string& flush_id, FlushReport* report) {
+Status FlushManager::FinishDeletes(const std::string& flush_id, FlushReport* report,
+                                   bool lock_batches) {
+  auto batch_lock = [&] {
+    return lock_batches ? Exclusive() : std::unique_lock<std::mutex>();
+  };
   auto note_lock = [&](std::chrono::steady_clock::time_point start) {
     if (report) report->finish_lock_us = std::max(report->finish_lock_us, MicrosSince(start));
   };
@@ -625,6 +636,7 @@ Status FlushManager::FinishDeletes(const std::string& flush_id, FlushReport* rep
                    CountRows(db_, "SELECT max_tombstone FROM thingsdb_flush_journal "
                                   "WHERE flush_id = ?1", flush_id));
   while (max_tombstone > 0) {
+    auto lock = batch_lock();
     auto start = std::chrono::steady_clock::now();
     ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
     ASSIGN_OR_RETURN(Statement consume,
@@ -643,9 +655,11 @@ Status FlushManager::FinishDeletes(const std::string& flush_id, FlushReport* rep
     }
     RETURN_IF_ERROR(txn.Commit());
     note_lock(start);
+    lock = {};
     std::this_thread::sleep_for(kWriterGap);
   }
   while (true) {
+    auto lock = batch_lock();
     auto start = std::chrono::steady_clock::now();
     ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
     std::vector<std::tuple<std::string, std::string, int64_t>> batch;
@@ -691,6 +705,7 @@ Status FlushManager::FinishDeletes(const std::string& flush_id, FlushReport* rep
     }
     RETURN_IF_ERROR(txn.Commit());
     note_lock(start);
+    lock = {};
     if (report) RETURN_IF_ERROR(Hook("finish_batch"));  // a flush's, not recovery's
     std::this_thread::sleep_for(kWriterGap);
   }
@@ -712,7 +727,7 @@ Status FlushManager::Recover() {
     }
   }
   for (const std::string& flush_id : deleting) {
-    RETURN_IF_ERROR(FinishDeletes(flush_id, nullptr)
+    RETURN_IF_ERROR(FinishDeletes(flush_id, nullptr, /*lock_batches=*/false)
                         .WithContext(fmt::format("finishing flush '{}'", flush_id)));
   }
   std::vector<Entry> entries;
@@ -733,6 +748,7 @@ Status FlushManager::Recover() {
   RETURN_IF_ERROR(things_.Refresh().WithContext("recovering a flush: loading things"));
   RETURN_IF_ERROR(
       relationships_.Refresh().WithContext("recovering a flush: loading relationships"));
+  if (on_committed_) RETURN_IF_ERROR(on_committed_());
   for (const Entry& entry : entries) {
     std::optional<int64_t> things_snapshot = SnapshotOfFlush(things_, entry.flush_id);
     std::optional<int64_t> rels_snapshot = SnapshotOfFlush(relationships_, entry.flush_id);
@@ -743,7 +759,7 @@ Status FlushManager::Recover() {
       if (!things_snapshot) things_snapshot = things_.metadata().current_snapshot_id;
       if (!rels_snapshot) rels_snapshot = relationships_.metadata().current_snapshot_id;
       Status finished = Finish(entry.flush_id, things_snapshot, rels_snapshot, nullptr, nullptr);
-      if (finished.ok()) finished = FinishDeletes(entry.flush_id, nullptr);
+      if (finished.ok()) finished = FinishDeletes(entry.flush_id, nullptr, false);
       RETURN_IF_ERROR(finished.WithContext(fmt::format("finishing flush '{}'", entry.flush_id)));
       continue;
     }

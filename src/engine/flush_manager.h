@@ -1,12 +1,14 @@
 // FlushManager: moves one namespace's rows older than a cutoff from hot.db to the cold
 // Iceberg tables with the journaled protocol of docs/tiering.md ("Flush protocol"), and
-// finishes or abandons an interrupted flush (Recover). Uses the engine's own connection
-// (foreign keys off) and the tables it is given, which must outlive it. Not thread-safe:
-// ThingsDB serializes every call.
+// finishes or abandons an interrupted flush (Recover). Uses a connection of its own
+// (foreign keys off) and the tables it is given, which must outlive it. One call at a time;
+// the owner's other work may run concurrently except while the `exclusive` lock is held
+// (recovery, publishing, each batch of deletes).
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -74,11 +76,19 @@ class FlushManager {
 
   // Recover first, then one flush. Nothing to flush: an empty report.
   Result<FlushReport> Flush(const FlushOptions& options);
-  // Called after a flush's Iceberg commits, before it publishes them in hot.db (the owner
-  // loads the new metadata for its readers there); its failure does not stop the flush.
-  void set_on_committed(std::function<void()> on_committed) {
+  // Called, with the exclusive lock held, after a flush's Iceberg commits and before it
+  // publishes them in hot.db (and by recovery before it publishes anything): the owner
+  // brings its own table handles up to date. A failure stops the flush unpublished (the
+  // next flush's recovery finishes it).
+  void set_on_committed(std::function<Status()> on_committed) {
     on_committed_ = std::move(on_committed);
   }
+  // The owner's lock, held while recovering, publishing and deleting each batch of flushed
+  // rows: the steps that change what the owner's own reads see. Default: no lock.
+  void set_exclusive(std::function<std::unique_lock<std::mutex>()> exclusive) {
+    exclusive_ = std::move(exclusive);
+  }
+  // Call with the exclusive lock held (Flush takes it itself).
   // For every journal entry left 'deleting': deletes the rest of its flushed hot rows. For
   // every entry left 'writing': finishes the SQLite step when every table it planned to
   // commit carries its flush id, else marks it abandoned (its objects are orphans; a table
@@ -101,7 +111,11 @@ class FlushManager {
   Status Finish(const std::string& flush_id, std::optional<int64_t> things_snapshot,
                 std::optional<int64_t> relationships_snapshot, int64_t* ns_snapshot_id,
                 FlushReport* report);
-  Status FinishDeletes(const std::string& flush_id, FlushReport* report);
+  // Takes the exclusive lock for each batch when `lock_batches` (else the caller holds it).
+  Status FinishDeletes(const std::string& flush_id, FlushReport* report, bool lock_batches);
+  std::unique_lock<std::mutex> Exclusive() {
+    return exclusive_ ? exclusive_() : std::unique_lock<std::mutex>();
+  }
   Status Hook(std::string_view point) { return hook_ ? hook_(point) : Status::OK(); }
 
   sqlite::Database& db_;
@@ -110,7 +124,8 @@ class FlushManager {
   iceberg::Table& relationships_;
   MonotonicClock& clock_;
   FlushHook hook_;
-  std::function<void()> on_committed_;
+  std::function<Status()> on_committed_;
+  std::function<std::unique_lock<std::mutex>()> exclusive_;
 };
 
 // The cold column of the hot JSON index on `path` created at `created_at` (ms):

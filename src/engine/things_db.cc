@@ -87,10 +87,26 @@ Status ThingsDB::Init() {
   ASSIGN_OR_RETURN(things_, warehouse.OpenOrCreate(options_.ns, cold::TableLayout::Things()));
   ASSIGN_OR_RETURN(relationships_,
                    warehouse.OpenOrCreate(options_.ns, cold::TableLayout::Relationships()));
-  flusher_ = std::make_unique<FlushManager>(*db_, *store_, *things_, *relationships_, *clock_,
-                                            options_.flush_hook);
-  // mu_ is held by the flush: queries find the new snapshots loaded when they see them.
-  flusher_->set_on_committed([this] { (void)ReloadReadTables(); });
+  // The flush's own connection and table handles: it reads rows, writes files and commits
+  // to Iceberg without the engine mutex, and takes it only to recover, to publish and for
+  // each batch of the deletes that follow (docs/tiering.md "Flush protocol").
+  ASSIGN_OR_RETURN(flush_db_, sqlite::Database::Open(hot_->path()));
+  RETURN_IF_ERROR(flush_db_->Exec("PRAGMA foreign_keys = OFF"));
+  ASSIGN_OR_RETURN(flush_things_,
+                   warehouse.OpenOrCreate(options_.ns, cold::TableLayout::Things()));
+  ASSIGN_OR_RETURN(flush_relationships_,
+                   warehouse.OpenOrCreate(options_.ns, cold::TableLayout::Relationships()));
+  flusher_ = std::make_unique<FlushManager>(*flush_db_, *store_, *flush_things_,
+                                            *flush_relationships_, *clock_, options_.flush_hook);
+  flusher_->set_exclusive([this] { return std::unique_lock<std::mutex>(mu_); });
+  // With mu_ held, before a flush publishes: the engine's table handles and the readers'
+  // loads catch up with the commits, so nothing that sees the published state reads older
+  // metadata, and no query waits for the rest of the flush to reload.
+  flusher_->set_on_committed([this]() -> Status {
+    RETURN_IF_ERROR(things_->Refresh());
+    RETURN_IF_ERROR(relationships_->Refresh());
+    return ReloadReadTables().status();
+  });
   RETURN_IF_ERROR(
       flusher_->Recover().WithContext(fmt::format("recovering namespace '{}'", options_.ns)));
   RefreshIndexColumns();
@@ -106,9 +122,12 @@ Result<FlushReport> ThingsDB::Flush(const FlushOptions& options) {
     std::unique_lock<std::shared_mutex> first_flush(first_flush_mu_);
     cold_seen_.store(true, std::memory_order_release);
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> flush_lock(flush_mu_);
   auto report = flusher_->Flush(options);
-  RefreshIndexColumns();  // a flush may add JSON-index columns
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    RefreshIndexColumns();  // a flush may add JSON-index columns
+  }
   if (!report.ok()) {
     return report.status().WithContext(fmt::format("flushing namespace '{}'", options_.ns));
   }
@@ -142,6 +161,7 @@ Result<std::optional<FlushReport>> ThingsDB::MaybeFlush() {
 }
 
 Status ThingsDB::Recover() {
+  std::lock_guard<std::mutex> flush_lock(flush_mu_);
   std::lock_guard<std::mutex> lock(mu_);
   return flusher_->Recover();
 }

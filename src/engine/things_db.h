@@ -201,6 +201,13 @@ class ThingsDB {
   std::vector<std::unique_ptr<TierReader>> readers_;  // idle read connections
   cold::ScanCounters last_counters_;
 
+  // One flush at a time; it runs on its own connection and table handles (below) and takes
+  // mu_ only briefly (FlushManager::set_exclusive). Lock order: flush_mu_, then mu_.
+  std::mutex flush_mu_;
+  std::unique_ptr<sqlite::Database> flush_db_;
+  std::unique_ptr<iceberg::Table> flush_things_;
+  std::unique_ptr<iceberg::Table> flush_relationships_;
+
   std::mutex mu_;  // guards everything below
   std::unique_ptr<sqlite::Database> db_;
   std::unique_ptr<iceberg::Table> things_;

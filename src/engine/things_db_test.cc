@@ -5,6 +5,11 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+
 #include "engine/testing/engine_fixture.h"
 
 namespace thingsdb::engine {
@@ -183,6 +188,44 @@ TEST_P(DeleteDuringFlushTest, RowStaysDeletedInEveryRead) {
 
 INSTANTIATE_TEST_SUITE_P(Points, DeleteDuringFlushTest,
                          ::testing::Values("rows_read", "before_iceberg_commit", "published"));
+
+// A flush holds the engine mutex only to publish and for each batch of deletes: while it
+// writes files and commits to Iceberg, the engine's own writes (Delete, Relate, Update)
+// and reads go on, and their effects survive the flush.
+TEST_F(ThingsDBTest, EngineWritesProceedWhileAFlushWritesItsFiles) {
+  Seed();
+  MustFlush(Cutoff(kT0 - 1));  // nothing old enough: no-op
+  bool fired = false;
+  Open([&](std::string_view point) {
+    if (point != "before_iceberg_commit" || fired) return Status::OK();
+    fired = true;
+    auto work = std::async(std::launch::async, [&] {
+      EXPECT_TRUE(db_->Delete("a5").ok());
+      EXPECT_TRUE(db_->Relate({"b0", "knows", "a6", std::nullopt}).ok());
+      EXPECT_TRUE(db_->Update("a7", "{\"n\":\"seven\"}", false).ok());
+      EXPECT_EQ(db_->Get("a8")->data, "{\"n\":8}");
+    });
+    if (work.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+      std::fprintf(stderr, "engine calls blocked by the flush\n");
+      std::_Exit(1);
+    }
+    return Status::OK();
+  });
+  MustFlush(Cutoff(kT0 + 1000));
+  ASSERT_TRUE(fired);
+  EXPECT_EQ(db_->Get("a5").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(db_->Get("a7")->data, "{\"n\":\"seven\"}");
+  auto related = db_->Related("b0", hot::RelatedOptions{std::string("knows")});
+  ASSERT_TRUE(related.ok()) << related.status().ToString();
+  ASSERT_EQ(related->size(), 1u);
+  EXPECT_EQ((*related)[0].thing.id, "a6");
+  MustFlush(All());
+  auto cold = ColdThings();
+  EXPECT_EQ(cold.count("a5"), 0u);
+  EXPECT_EQ(cold.at("a7").data, "{\"n\":\"seven\"}");
+  EXPECT_EQ(cold.size(), 14u);
+  EXPECT_EQ(IntegrityCheck(), "ok");
+}
 
 TEST_F(ThingsDBTest, PutOfAColdIdIsAConflict) {
   Seed();
