@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <ctime>
 #include <optional>
 
 #include "cli/context.h"
@@ -16,6 +17,46 @@ hot::SqlValue ParseParam(const std::string& text) {
   auto value = hot::SqlValueFromJson(text, "--param");
   if (value.ok()) return *value;
   return hot::SqlValue{text};
+}
+
+// --as-of: Unix milliseconds, or UTC ISO-8601 `YYYY-MM-DDTHH:MM:SS[.fff]Z` (or a date).
+Result<int64_t> ParseTimestampMs(const std::string& text) {
+  auto bad = [&] {
+    return Status::InvalidArgument(fmt::format(
+        "--as-of '{}': expected Unix milliseconds or a UTC time like 2026-11-30T14:05:00Z", text));
+  };
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
+    if (text.size() > 18) return bad();
+    return static_cast<int64_t>(std::stoll(text));
+  }
+  std::tm tm{};
+  int millis = 0;
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  char rest[8] = {0};
+  int fields = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%7s", &year, &month, &day, &hour,
+                           &minute, &second, rest);
+  std::string tail = fields == 7 ? rest : "";
+  if (fields == 3 && text.size() == 10) {
+    tail = "Z";
+  } else if (fields != 7) {
+    return bad();
+  }
+  if (tail.size() == 5 && tail[0] == '.' && tail[4] == 'Z' &&
+      tail.find_first_not_of("0123456789", 1) == 4) {
+    millis = std::stoi(tail.substr(1, 3));
+  } else if (tail != "Z") {
+    return bad();
+  }
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+    return bad();
+  }
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  return static_cast<int64_t>(timegm(&tm)) * 1000 + millis;
 }
 
 std::string RowJson(const std::vector<std::string>& columns, const std::vector<hot::SqlValue>& row) {
@@ -40,6 +81,7 @@ struct SqlArgs {
   std::vector<std::string> params;
   bool explain = false;
   std::optional<int64_t> snapshot;
+  std::string as_of;
   bool stats = false;
 };
 
@@ -107,6 +149,10 @@ void RegisterQueryCommands(CLI::App& app, Context& ctx) {
       "NDJSON objects",
       [&ctx, sql] {
         ASSIGN_OR_RETURN(auto db, ctx.OpenEngine());
+        if (!sql->as_of.empty()) {
+          ASSIGN_OR_RETURN(int64_t as_of, ParseTimestampMs(sql->as_of));
+          ASSIGN_OR_RETURN(sql->snapshot, db->SnapshotAsOf(as_of));
+        }
         if (sql->explain) {
           ASSIGN_OR_RETURN(auto plan, db->ExplainQueryPlan(sql->sql, sql->snapshot));
           for (const auto& line : plan) PrintLine(line);
@@ -132,6 +178,10 @@ void RegisterQueryCommands(CLI::App& app, Context& ctx) {
   cmd->add_option("--snapshot", sql->snapshot,
                   "Time travel: read the cold tier as of this namespace (or table) snapshot "
                   "id (see `thingsdb snapshots`); hot rows are not read");
+  cmd->add_option("--as-of", sql->as_of,
+                  "Time travel by time: the newest snapshot committed at or before TIME (Unix "
+                  "ms, or UTC like 2026-11-30T14:05:00Z); hot rows are not read")
+      ->excludes("--snapshot");
   cmd->add_flag("--stats", sql->stats,
                 "Print the cold files / row groups / pages read and skipped to stderr");
 

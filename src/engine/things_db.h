@@ -107,6 +107,9 @@ class ThingsDB {
 
   // The namespace snapshot history, oldest first.
   Result<std::vector<NamespaceSnapshot>> Snapshots();
+  // The newest namespace snapshot committed at or before `timestamp_ms` (Unix ms), for
+  // time travel by time; NotFound when none was. Thread-safe.
+  Result<int64_t> SnapshotAsOf(int64_t timestamp_ms);
 
   // Read-only SQL over both tiers: unqualified `things` / `relationships` are TEMP views of
   // hot rows ∪ cold rows neither shadowed by a hot row of the same id nor tombstoned

@@ -34,6 +34,24 @@ Result<std::shared_ptr<const iceberg::Table>> LoadReadTable(ObjectStore& store,
   return std::shared_ptr<const iceberg::Table>(std::move(table));
 }
 
+Result<int64_t> SnapshotAsOfOn(sqlite::Database& db, std::string_view ns, int64_t timestamp_ms) {
+  ASSIGN_OR_RETURN(
+      sqlite::Statement stmt,
+      db.Prepare("SELECT (SELECT max(ns_snapshot_id) FROM main.thingsdb_snapshots "
+                 "WHERE committed_at <= ?1), (SELECT min(committed_at) FROM main.thingsdb_snapshots)"));
+  stmt.BindInt(1, timestamp_ms);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (row && !stmt.IsNull(0)) return stmt.ColumnInt(0);
+  if (!row || stmt.IsNull(1)) {
+    return Status::NotFound(
+        fmt::format("namespace '{}' has no snapshot yet (nothing was flushed)", ns));
+  }
+  return Status::NotFound(fmt::format(
+      "no snapshot of namespace '{}' was committed at or before {} ms; the first was "
+      "committed at {} ms",
+      ns, timestamp_ms, stmt.ColumnInt(1)));
+}
+
 }  // namespace
 
 Result<ThingsDB::ReadTables> ThingsDB::TablesWith(std::optional<int64_t> things_snapshot,
@@ -205,6 +223,13 @@ Result<std::vector<std::string>> ThingsDB::ExplainQueryPlan(std::string_view sql
   auto plan = reader->Explain(sql);
   ReleaseReader(std::move(reader));
   return plan;
+}
+
+Result<int64_t> ThingsDB::SnapshotAsOf(int64_t timestamp_ms) {
+  ASSIGN_OR_RETURN(auto reader, AcquireReader(ViewMode::kColdOnly));
+  auto found = SnapshotAsOfOn(reader->db(), options_.ns, timestamp_ms);
+  ReleaseReader(std::move(reader));
+  return found;
 }
 
 cold::ScanCounters ThingsDB::LastQueryCounters() {

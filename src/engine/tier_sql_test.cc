@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <thread>
 
 #include "engine/testing/engine_fixture.h"
@@ -233,6 +234,18 @@ TEST_F(TierSqlTest, TimeTravelReadsTheColdTierAsOfASnapshot) {
             1001);
   EXPECT_EQ(QueryInt("SELECT json_extract(data, '$.n') FROM things WHERE id = 'a3'", second), 3);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM things WHERE id = 'z0'", second), 0);
+
+  // By time: the newest snapshot committed at or before it.
+  ASSERT_LT(first.committed_at, (*snapshots)[1].committed_at);
+  EXPECT_EQ(*db_->SnapshotAsOf(first.committed_at), first.ns_snapshot_id);
+  EXPECT_EQ(*db_->SnapshotAsOf((*snapshots)[1].committed_at - 1), first.ns_snapshot_id);
+  EXPECT_EQ(*db_->SnapshotAsOf((*snapshots)[1].committed_at), second);
+  EXPECT_EQ(*db_->SnapshotAsOf(std::numeric_limits<int64_t>::max()), second);
+  auto too_early = db_->SnapshotAsOf(first.committed_at - 1);
+  ASSERT_FALSE(too_early.ok());
+  EXPECT_EQ(too_early.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(too_early.status().message().find("at or before"), std::string::npos)
+      << too_early.status().ToString();
 
   auto unknown = db_->Query("SELECT count(*) FROM things", {}, 987654321);
   ASSERT_FALSE(unknown.ok());
