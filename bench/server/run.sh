@@ -2,6 +2,7 @@
 # Load test of `thingsdb serve` with wrk: simple GETs, single-thing POSTs and a mixed load
 # (80% GET / 20% POST) over 100 namespaces, sampling the server's RSS once a second.
 # Usage: bench/server/run.sh [--quick] [--bin PATH] [--connections N] [--threads N]
+#                           [--serve-args "ARGS"]  (extra `thingsdb serve` options)
 #   full run: 3 phases of 20 s (60 s); --quick: 10 s in all.
 # Prints one JSON line per phase (requests/s, p50/p99 ms, errors) and the RSS samples.
 set -euo pipefail
@@ -14,12 +15,14 @@ connections=32
 server_threads=40
 namespaces=100
 things=100
+serve_args=
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) quick=1 ;;
     --bin) bin="$2"; shift ;;
     --connections) connections="$2"; shift ;;
     --threads) server_threads="$2"; shift ;;
+    --serve-args) serve_args="$2"; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -32,7 +35,7 @@ work="$(mktemp -d /tmp/thingsdb-bench-server.XXXXXX)"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 token="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 "$bin" --data "$work/data" serve --port "$port" --token "$token" --threads "$server_threads" \
-  --quiet 2>"$work/server.log" &
+  --quiet $serve_args 2>"$work/server.log" &
 pid=$!
 cleanup() { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
@@ -69,4 +72,11 @@ run_phase get "$phase_get"
 run_phase post "$phase_post"
 run_phase mixed "$phase_mixed"
 echo "{\"rss_kb_after\":$(rss_kb)}"
-curl -s -H "Authorization: Bearer $token" "$base/metrics" | grep -E '^thingsdb_(open_namespaces|errors_total)' || true
+# Server-side figures: checkpoints, and the latency of single-thing POSTs as the server saw
+# it (post and mixed phases together; wrk's figures add the time a request waits for a core).
+curl -s -H "Authorization: Bearer $token" "$base/metrics" > "$work/metrics.txt"
+grep -E '^thingsdb_(open_namespaces|errors_total|wal_checkpoints_total|wal_checkpoint_errors_total|wal_checkpoint_duration_seconds_(sum|count))' \
+  "$work/metrics.txt" || true
+grep -E '^thingsdb_http_request_duration_seconds_(bucket|count)\{route="POST /v1/namespaces/\{ns\}/things"' \
+  "$work/metrics.txt" | grep -E 'le="(0.005|0.01|0.025|0.05|0.1|\+Inf)"|_count' || true
+grep -c '"msg":"checkpoint"' "$work/server.log" | sed 's/^/checkpoint log lines (blocking or failed): /' || true

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <thread>
@@ -26,6 +27,8 @@ struct ServeArgs {
   int64_t flush_interval_s = 30;
   int64_t flush_max_rows = 10000;
   int64_t flush_max_age_s = 300;
+  int64_t checkpoint_ms = 100;
+  int64_t checkpoint_wal_mb = 4;
   bool quiet = false;
 };
 
@@ -43,6 +46,15 @@ Status RunServe(const Context& ctx, const ServeArgs& args) {
         "--flush-interval and --flush-max-age must be >= 0 and --flush-max-rows >= 1");
   }
   options.flush_interval = std::chrono::seconds(args.flush_interval_s);
+  if (args.checkpoint_ms < 0) return Status::InvalidArgument("--checkpoint-ms must be >= 0");
+  if (args.checkpoint_wal_mb < 1 || args.checkpoint_wal_mb > 1024) {
+    return Status::InvalidArgument(fmt::format(
+        "--checkpoint-wal-mb must be between 1 and 1024 (got {})", args.checkpoint_wal_mb));
+  }
+  options.checkpoint_interval = std::chrono::milliseconds(args.checkpoint_ms);
+  options.checkpoint.wal_bytes = args.checkpoint_wal_mb << 20;
+  options.checkpoint.max_wal_bytes =
+      std::max(options.checkpoint.max_wal_bytes, 16 * options.checkpoint.wal_bytes);
   options.registry.flush_max_rows = args.flush_max_rows;
   options.registry.flush_max_age_ms = args.flush_max_age_s * 1000;
   options.log_requests = !args.quiet;
@@ -120,6 +132,12 @@ void RegisterServe(CLI::App& app, Context& ctx) {
   cmd->add_option("--flush-max-age", args->flush_max_age_s,
                   "Flush a namespace once its oldest hot thing is this many seconds old "
                   "(default 300)");
+  cmd->add_option("--checkpoint-ms", args->checkpoint_ms,
+                  "Milliseconds between background WAL checkpoint checks of the open namespaces "
+                  "(default 100; 0: SQLite checkpoints inside commits instead)");
+  cmd->add_option("--checkpoint-wal-mb", args->checkpoint_wal_mb,
+                  "Checkpoint a namespace's WAL from this many MiB (default 4; a blocking "
+                  "checkpoint from 16 times as many, at least 64)");
   cmd->add_flag("--quiet", args->quiet, "No per-request log lines");
 }
 

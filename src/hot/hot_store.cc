@@ -124,7 +124,16 @@ HotStore::HotStore(std::string path, HotOptions options)
   }
 }
 
-HotStore::~HotStore() = default;
+HotStore::~HotStore() {
+  // Without automatic checkpoints nothing else bounds the WAL between opens: empty it now.
+  // (SQLite also checkpoints when the last connection closes, but only if that one may write
+  // and takes the lock; with autocheckpoint on this is left to it, so a CLI process never
+  // waits here on a server that has the namespace open.)
+  if (options_.wal_autocheckpoint <= 0 && writer_) {
+    std::lock_guard<std::mutex> lock(checkpoint_mu_);
+    (void)CheckpointOnce(/*truncate=*/true);
+  }
+}
 
 Result<std::unique_ptr<HotStore>> HotStore::Open(const std::string& path, HotOptions options) {
   std::unique_ptr<HotStore> store(new HotStore(path, std::move(options)));
@@ -151,8 +160,12 @@ Status HotStore::Init() {
       "PRAGMA synchronous = {}; PRAGMA foreign_keys = ON; PRAGMA cache_size = -{}; "
       "PRAGMA temp_store = MEMORY; PRAGMA analysis_limit = 1000",
       options_.synchronous_full ? "FULL" : "NORMAL", options_.cache_size_kib)));
+  // Replaces SQLite's automatic checkpoint with the same rule (or none), and counts frames.
+  db.SetWalHook([this](int64_t frames) { wal_frames_.store(frames, std::memory_order_relaxed); },
+                options_.wal_autocheckpoint);
   RETURN_IF_ERROR(ApplySchema(db));
   ASSIGN_OR_RETURN(int64_t page_size, db.QueryInt("PRAGMA page_size"));
+  frame_bytes_ = page_size + 24;
   int64_t max_pages = options_.limits.max_namespace_bytes / page_size;
   RETURN_IF_ERROR(db.Exec(fmt::format("PRAGMA max_page_count = {}", max_pages)));
   ASSIGN_OR_RETURN(int64_t max_updated, db.QueryInt("SELECT max(updated_at) FROM things"));

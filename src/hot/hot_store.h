@@ -38,7 +38,12 @@ struct HotOptions {
   int page_size = 8192;
   int64_t cache_size_kib = 16000;
   bool synchronous_full = false;  // NORMAL by default (WAL: durable at checkpoints)
-  int read_connections = 4;       // at most this many idle readers are kept
+  // SQLite's automatic checkpoint: a commit that leaves at least this many frames (pages) in
+  // the WAL copies them into hot.db and fsyncs it before it returns (SQLite's default, 1000).
+  // 0: commits never checkpoint; the owner calls MaybeCheckpoint() off the write path (the
+  // server does, from a background thread), and closing the store checkpoints (TRUNCATE).
+  int wal_autocheckpoint = 1000;
+  int read_connections = 4;               // at most this many idle readers are kept
   int64_t reader_mmap_bytes = 256 << 20;  // memory-mapped reads on read connections
   // Traversals of depth >= graph_cache_min_depth run over an in-memory adjacency of the
   // relationships (built on demand, rebuilt after writes) when there are at most
@@ -102,6 +107,20 @@ struct JsonIndexInfo {
   std::string path;
   std::string index_name;
   int64_t created_at = 0;
+};
+
+// When MaybeCheckpoint checkpoints the WAL (sizes count frames: page size + 24 bytes each).
+struct CheckpointPolicy {
+  int64_t wal_bytes = 4 << 20;       // from this size, PASSIVE checkpoints (writers go on)
+  int64_t max_wal_bytes = 64 << 20;  // from this size, a blocking TRUNCATE checkpoint
+};
+
+struct CheckpointReport {
+  int passes = 0;          // PASSIVE checkpoints run; 0 and !blocking: nothing was due
+  bool blocking = false;   // a TRUNCATE checkpoint ran: writers waited, the -wal file is empty
+  bool complete = false;   // every frame of the WAL is in hot.db
+  int64_t wal_frames = 0;  // frames in the WAL afterwards
+  int64_t checkpointed_frames = 0;  // of which copied into hot.db
 };
 
 struct Stats {
@@ -171,6 +190,17 @@ class HotStore {
   // ANALYZE, PRAGMA optimize, incremental vacuum and a WAL checkpoint.
   Status Optimize();
 
+  // WAL checkpoints (checkpoint.cc). The WAL's size as of the writer connection's last
+  // commit or the last checkpoint; the -wal file itself may be larger (SQLite reuses it from
+  // its start once a checkpoint has copied every frame).
+  int64_t WalBytes() const;
+  // When the WAL holds policy.wal_bytes: PASSIVE checkpoints on the checkpoint connection,
+  // beside the writer (repeated, up to 4 passes, while writes added frames during the pass);
+  // then, if the WAL still holds policy.max_wal_bytes (readers kept old pages, or writes
+  // outpaced the passes), a TRUNCATE checkpoint that holds the writer and waits for readers
+  // (busy timeout) and empties the -wal file. Thread-safe; one checkpoint runs at a time.
+  Result<CheckpointReport> MaybeCheckpoint(const CheckpointPolicy& policy);
+
   const std::string& path() const { return path_; }
   const HotOptions& options() const { return options_; }
 
@@ -195,6 +225,9 @@ class HotStore {
   Result<ReaderLease> AcquireReader();
   void ReleaseReader(std::unique_ptr<sqlite::Database> db);
   Result<std::unique_ptr<sqlite::Database>> OpenReader();
+  // One PASSIVE (beside the writer) or TRUNCATE (holding write_mu_) checkpoint; the caller
+  // holds checkpoint_mu_.
+  Result<CheckpointReport> CheckpointOnce(bool truncate);
 
   // Writer-side pieces; the caller holds write_mu_ and an open transaction.
   Status CheckNamespaceSize(int64_t incoming_bytes);
@@ -213,6 +246,14 @@ class HotStore {
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<sqlite::Database>> readers_;
+
+  // The checkpoint connection (opened on first use) and the WAL's size in frames, set by the
+  // writer's commits (its WAL hook) and by checkpoints.
+  std::mutex checkpoint_mu_;
+  std::unique_ptr<sqlite::Database> checkpointer_;
+  int64_t complete_at_frames_ = -1;  // the WAL's frames when a checkpoint last completed
+  int64_t frame_bytes_ = 0;          // page size + the frame header
+  std::atomic<int64_t> wal_frames_{0};
 
   // Writer-side bookkeeping after a committed batch (graph generation, statistics).
   void AfterBatch(size_t items);

@@ -72,6 +72,52 @@ void Metrics::CountFlushError(std::string_view trigger) {
   it->second.errors++;
 }
 
+void Metrics::ObserveCheckpoint(bool blocking, double seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Histogram& hist = blocking ? blocking_checkpoints_ : passive_checkpoints_;
+  for (size_t bucket_idx = 0; bucket_idx < kLatencyBuckets.size(); ++bucket_idx) {
+    if (seconds <= kLatencyBuckets[bucket_idx]) hist.buckets[bucket_idx]++;
+  }
+  hist.count++;
+  hist.sum += seconds;
+}
+
+void Metrics::CountCheckpointError() {
+  std::lock_guard<std::mutex> lock(mu_);
+  checkpoint_errors_++;
+}
+
+void Metrics::RenderCheckpoints(std::string& out) const {
+  const std::pair<const char*, const Histogram*> modes[] = {{"passive", &passive_checkpoints_},
+                                                            {"blocking", &blocking_checkpoints_}};
+  out += "# HELP thingsdb_wal_checkpoints_total Background WAL checkpoints that ran, by mode.\n";
+  out += "# TYPE thingsdb_wal_checkpoints_total counter\n";
+  for (const auto& [mode, hist] : modes) {
+    out += fmt::format("thingsdb_wal_checkpoints_total{{mode=\"{}\"}} {}\n", mode, hist->count);
+  }
+  out += "# HELP thingsdb_wal_checkpoint_errors_total Background WAL checkpoints that failed.\n";
+  out += "# TYPE thingsdb_wal_checkpoint_errors_total counter\n";
+  out += fmt::format("thingsdb_wal_checkpoint_errors_total {}\n", checkpoint_errors_);
+  out +=
+      "# HELP thingsdb_wal_checkpoint_duration_seconds Duration of background WAL "
+      "checkpoints, by mode.\n";
+  out += "# TYPE thingsdb_wal_checkpoint_duration_seconds histogram\n";
+  for (const auto& [mode, hist] : modes) {
+    for (size_t bucket_idx = 0; bucket_idx < kLatencyBuckets.size(); ++bucket_idx) {
+      out += fmt::format(
+          "thingsdb_wal_checkpoint_duration_seconds_bucket{{mode=\"{}\",le=\"{}\"}} {}\n", mode,
+          kLatencyBuckets[bucket_idx], hist->buckets[bucket_idx]);
+    }
+    out += fmt::format(
+        "thingsdb_wal_checkpoint_duration_seconds_bucket{{mode=\"{}\",le=\"+Inf\"}} {}\n", mode,
+        hist->count);
+    out += fmt::format("thingsdb_wal_checkpoint_duration_seconds_sum{{mode=\"{}\"}} {}\n", mode,
+                       hist->sum);
+    out += fmt::format("thingsdb_wal_checkpoint_duration_seconds_count{{mode=\"{}\"}} {}\n", mode,
+                       hist->count);
+  }
+}
+
 void Metrics::RenderFlushes(std::string& out) const {
   struct Counter {
     const char* name;
@@ -155,6 +201,7 @@ std::string Metrics::Render(const ServerGauges& gauges) const {
                        rows.written);
   }
   RenderFlushes(out);
+  RenderCheckpoints(out);
   out += "# HELP thingsdb_open_namespaces Namespaces open now.\n";
   out += "# TYPE thingsdb_open_namespaces gauge\n";
   out += fmt::format("thingsdb_open_namespaces {}\n", gauges.open_namespaces);

@@ -1,7 +1,8 @@
 // Metrics: the server's counters and histograms, rendered as Prometheus text (format 0.0.4).
 // Requests by route and status, latency histograms by route, errors by code, rejections,
 // rows read and written per namespace (the billing units), flushes to the cold tier by
-// trigger ("api" or "background"): count, errors, rows, bytes, duration. Gauges that describe the
+// trigger ("api" or "background"): count, errors, rows, bytes, duration; background WAL
+// checkpoints by mode ("passive" or "blocking"): count, errors, duration. Gauges that describe the
 // current state (open namespaces, hot rows and bytes) are passed in at render time. Thread-safe.
 #pragma once
 
@@ -49,6 +50,10 @@ class Metrics {
   void ObserveFlush(std::string_view trigger, int64_t rows, int64_t bytes, double seconds);
   void CountFlushError(std::string_view trigger);
 
+  // One background WAL checkpoint that ran; `blocking`: it fell back to TRUNCATE.
+  void ObserveCheckpoint(bool blocking, double seconds);
+  void CountCheckpointError();
+
   std::string Render(const ServerGauges& gauges) const;
 
  private:
@@ -69,7 +74,8 @@ class Metrics {
     int64_t rows = 0;
     int64_t bytes = 0;
   };
-  void RenderFlushes(std::string& out) const;  // mu_ held
+  void RenderFlushes(std::string& out) const;      // mu_ held
+  void RenderCheckpoints(std::string& out) const;  // mu_ held
 
   mutable std::mutex mu_;
   std::map<std::pair<std::string, int>, int64_t> requests_;
@@ -77,6 +83,9 @@ class Metrics {
   std::map<std::string, int64_t, std::less<>> errors_;
   std::map<std::string, Rows, std::less<>> rows_;
   std::map<std::string, Flushes, std::less<>> flushes_;  // by trigger
+  Histogram passive_checkpoints_;
+  Histogram blocking_checkpoints_;
+  int64_t checkpoint_errors_ = 0;
 };
 
 // Escapes a Prometheus label value (backslash, quote, newline).

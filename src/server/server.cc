@@ -128,6 +128,10 @@ Result<std::unique_ptr<Server>> Server::Create(ServerOptions options) {
 
 Server::Server(ServerOptions options, Authenticator auth)
     : options_(std::move(options)), auth_(std::move(auth)) {
+  // With the checkpoint thread, commits never checkpoint (their fsyncs were the write tail).
+  if (options_.checkpoint_interval.count() > 0) {
+    options_.registry.store_options.wal_autocheckpoint = 0;
+  }
   registry_ = std::make_unique<NamespaceRegistry>(options_.registry);
   api_ = std::make_unique<HttpApi>(registry_.get(), &metrics_, options_.api);
   IcebergCatalogOptions catalog;
@@ -138,13 +142,20 @@ Server::Server(ServerOptions options, Authenticator auth)
   request_id_prefix_ = fmt::format("{:08x}", random());
   http_ = std::make_unique<httplib::Server>();
   Install();
-  if (options_.flush_interval.count() > 0) flush_thread_ = std::thread([this] { FlushLoop(); });
+  if (options_.flush_interval.count() > 0) {
+    flush_thread_ =
+        std::thread([this] { RunEvery(options_.flush_interval, &Server::FlushDueNamespaces); });
+  }
+  if (options_.checkpoint_interval.count() > 0) {
+    checkpoint_thread_ = std::thread(
+        [this] { RunEvery(options_.checkpoint_interval, &Server::CheckpointNamespaces); });
+  }
 }
 
 Server::~Server() {
   Stop();
   Wait();
-  StopFlusher();
+  StopBackground();
   registry_->CloseAll();
 }
 
@@ -423,7 +434,7 @@ Status Server::Bind() {
 Status Server::Run() {
   bool ok = stopping_ ? true : http_->listen_after_bind();
   // listen_after_bind returns after the worker pool ran every accepted connection.
-  StopFlusher();
+  StopBackground();
   registry_->CloseAll();
   run_finished_ = true;
   if (!ok && !stopping_) return Status::IOError("the HTTP server stopped unexpectedly");
@@ -442,28 +453,29 @@ void Server::Stop() {
   stopping_ = true;
   http_->stop();
   {
-    std::lock_guard<std::mutex> lock(flush_mu_);
-    flush_stop_ = true;
+    std::lock_guard<std::mutex> lock(background_mu_);
+    background_stop_ = true;
   }
-  flush_cv_.notify_all();
+  background_cv_.notify_all();
 }
 
-void Server::StopFlusher() {
+void Server::StopBackground() {
   {
-    std::lock_guard<std::mutex> lock(flush_mu_);
-    flush_stop_ = true;
+    std::lock_guard<std::mutex> lock(background_mu_);
+    background_stop_ = true;
   }
-  flush_cv_.notify_all();
+  background_cv_.notify_all();
   if (flush_thread_.joinable()) flush_thread_.join();
+  if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
 }
 
-void Server::FlushLoop() {
-  std::unique_lock<std::mutex> lock(flush_mu_);
-  while (!flush_stop_) {
-    flush_cv_.wait_for(lock, options_.flush_interval, [this] { return flush_stop_; });
-    if (flush_stop_) break;
+void Server::RunEvery(std::chrono::milliseconds period, size_t (Server::*pass)()) {
+  std::unique_lock<std::mutex> lock(background_mu_);
+  while (!background_stop_) {
+    background_cv_.wait_for(lock, period, [this] { return background_stop_; });
+    if (background_stop_) break;
     lock.unlock();
-    (void)FlushDueNamespaces();
+    (void)(this->*pass)();
     lock.lock();
   }
 }
@@ -495,6 +507,51 @@ size_t Server::FlushDueNamespaces() {
     ++flushed;
   }
   return flushed;
+}
+
+size_t Server::CheckpointNamespaces() {
+  size_t checkpointed = 0;
+  std::vector<std::shared_ptr<Namespace>> open = registry_->OpenNamespaces();
+  for (std::shared_ptr<Namespace>& held : open) {
+    // Let go of each namespace once checked, so the registry may close it again (closing
+    // empties its WAL).
+    std::shared_ptr<Namespace> ns = std::move(held);
+    if (stopping_) break;
+    auto start = std::chrono::steady_clock::now();
+    auto report = ns->store().hot().MaybeCheckpoint(options_.checkpoint);
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!report.ok()) {
+      metrics_.CountCheckpointError();
+      LogCheckpoint(ns->name(), report.status().ToString(), seconds, nullptr);
+      continue;
+    }
+    if (report->passes == 0 && !report->blocking) continue;
+    metrics_.ObserveCheckpoint(report->blocking, seconds);
+    if (report->blocking) LogCheckpoint(ns->name(), "", seconds, &*report);
+    ++checkpointed;
+  }
+  return checkpointed;
+}
+
+void Server::LogCheckpoint(const std::string& ns, const std::string& error, double seconds,
+                           const hot::CheckpointReport* report) {
+  if (!options_.log_file) return;
+  std::string line =
+      fmt::format("{{\"ts\":{},\"level\":\"{}\",\"msg\":\"checkpoint\",\"ns\":", NowMs(),
+                  error.empty() ? "info" : "error");
+  AppendJsonString(line, ns);
+  line += fmt::format(",\"ms\":{:.3f}", seconds * 1000);
+  if (!error.empty()) {
+    line += ",\"error\":";
+    AppendJsonString(line, error);
+  }
+  if (report) {
+    line += fmt::format(",\"blocking\":{},\"complete\":{},\"passes\":{},\"walFrames\":{}",
+                        report->blocking, report->complete, report->passes, report->wal_frames);
+  }
+  line += "}\n";
+  std::fwrite(line.data(), 1, line.size(), options_.log_file);
 }
 
 void Server::LogFlush(const std::string& ns, const std::string& error, double seconds,

@@ -1,8 +1,9 @@
 // Server: the HTTP front of thingsdb — cpp-httplib with TCP_NODELAY, a bounded worker pool,
 // body/time limits, bearer-token auth, per-token rate limits, metrics and one-line JSON
-// request logs — over a NamespaceRegistry, plus the Iceberg REST catalog's read routes and a
-// background flush of the open namespaces. Stop() is safe from any thread (a signal
-// thread): it stops accepting, lets in-flight requests finish, then closes every namespace.
+// request logs — over a NamespaceRegistry, plus the Iceberg REST catalog's read routes, a
+// background flush of the open namespaces and background WAL checkpoints of their hot tiers.
+// Stop() is safe from any thread (a signal thread): it stops accepting, lets in-flight
+// requests finish, then closes every namespace.
 #pragma once
 
 #include <atomic>
@@ -45,6 +46,12 @@ struct ServerOptions {
   // Every flush_interval, MaybeFlush on each open namespace (cheap when nothing is due);
   // 0 disables the background flush.
   std::chrono::milliseconds flush_interval{30000};
+  // Hot-tier WAL checkpoints off the write path: the namespaces' writer connections never
+  // checkpoint inside a commit (hot::HotOptions::wal_autocheckpoint = 0, set by the server);
+  // every checkpoint_interval one thread calls MaybeCheckpoint(checkpoint) on each open
+  // namespace. 0 disables the thread and leaves SQLite's automatic checkpoint on instead.
+  std::chrono::milliseconds checkpoint_interval{100};
+  hot::CheckpointPolicy checkpoint;
   bool log_requests = false;  // one JSON line per request on log_file
   FILE* log_file = stderr;
 };
@@ -71,6 +78,9 @@ class Server {
   // One pass of the background flush: MaybeFlush on every open namespace whose write gate
   // has room. Returns how many namespaces flushed; errors are logged and counted.
   size_t FlushDueNamespaces();
+  // One pass of the background checkpoints: MaybeCheckpoint on every open namespace. Returns
+  // how many checkpointed; errors are logged and counted.
+  size_t CheckpointNamespaces();
 
   NamespaceRegistry& registry() { return *registry_; }
   Metrics& metrics() { return metrics_; }
@@ -89,11 +99,15 @@ class Server {
   // /healthz, /readyz, /metrics, /v1/openapi.json.
   void AnswerBuiltin(const RouteSpec& route, Reply* reply);
   std::string RenderMetrics();
-  void FlushLoop();
+  // Runs `pass` every `period` until StopBackground().
+  void RunEvery(std::chrono::milliseconds period, size_t (Server::*pass)());
   // One JSON line per background flush that moved rows or failed.
   void LogFlush(const std::string& ns, const std::string& error, double seconds,
                 const engine::FlushReport* report);
-  void StopFlusher();  // wakes and joins the flush thread
+  // One JSON line per checkpoint that blocked writers or failed.
+  void LogCheckpoint(const std::string& ns, const std::string& error, double seconds,
+                     const hot::CheckpointReport* report);
+  void StopBackground();  // wakes and joins the flush and checkpoint threads
   void LogRequest(const std::string& rid, const std::string& method, const std::string& path,
                   const Reply& reply, double seconds);
 
@@ -113,10 +127,11 @@ class Server {
   std::string request_id_prefix_;
   std::thread thread_;
 
-  std::mutex flush_mu_;
-  std::condition_variable flush_cv_;
-  bool flush_stop_ = false;  // guarded by flush_mu_
+  std::mutex background_mu_;
+  std::condition_variable background_cv_;
+  bool background_stop_ = false;  // guarded by background_mu_
   std::thread flush_thread_;
+  std::thread checkpoint_thread_;
 };
 
 }  // namespace thingsdb::server

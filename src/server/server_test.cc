@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -773,6 +774,133 @@ TEST_F(ServerTest, GracefulShutdownFinishesRequestsInFlight) {
   server_.reset();
   StartServer();
   EXPECT_EQ(Client()->Get("/v1/namespaces/app/things/x")->status, 200);
+}
+
+// /readyz says 503 once shutdown has begun, on a keep-alive connection opened before it,
+// while a write that was in flight still completes.
+TEST_F(ServerTest, ReadyzIs503WhileShuttingDownAndInFlightWritesFinish) {
+  ServerOptions options = DefaultOptions();
+  options.max_body_bytes = 8 << 20;
+  options.keep_alive_timeout_seconds = 5;  // the probe's connection waits across Stop()
+  StartServer(options);
+  auto probe = Client("");
+  probe->set_keep_alive(true);
+  auto ready = probe->Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200);
+  // A batch large enough to be in flight when Stop() is called.
+  json batch = json::array();
+  for (int idx = 0; idx < 10000; ++idx) {
+    batch.push_back({{"id", fmt::format("w{}", idx)}, {"type", "t"}, {"data", {{"n", idx}}}});
+  }
+  httplib::Result write_res{nullptr, httplib::Error::Unknown};
+  std::thread write_thread([&] {
+    write_res = Client()->Post("/v1/namespaces/app/things", batch.dump(), "application/json");
+  });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (server_->in_flight() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  ASSERT_EQ(server_->in_flight(), 1);
+  server_->Stop();
+  auto draining = probe->Get("/readyz");
+  ExpectError(draining, 503, "unavailable");
+  if (draining) {
+    EXPECT_EQ(draining->get_header_value("Connection"), "close");
+    EXPECT_EQ(draining->get_header_value("Retry-After"), "1");
+  }
+  server_->Wait();
+  write_thread.join();
+  ASSERT_TRUE(write_res) << "the write in flight was cut off";
+  EXPECT_EQ(write_res->status, 201) << write_res->body;
+  EXPECT_EQ(Body(write_res)["count"], 10000);
+  server_.reset();
+  StartServer();
+  EXPECT_EQ(CountThings("app"), 10000);
+}
+
+int64_t WalFileBytes(const std::filesystem::path& db) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(db.string() + "-wal", ec);
+  return ec ? 0 : static_cast<int64_t>(size);
+}
+
+// The server's writers never checkpoint; one pass of the background checkpoints copies a
+// namespace's WAL once it reaches the threshold, and the next commit starts the WAL over.
+TEST_F(ServerTest, CheckpointPassCopiesTheWalOffTheWritePath) {
+  ServerOptions options = DefaultOptions();
+  options.checkpoint_interval = std::chrono::hours(1);  // only the explicit passes below
+  options.checkpoint.wal_bytes = 256 << 10;
+  options.checkpoint.max_wal_bytes = 64 << 20;
+  StartServer(options);
+  auto ns = server_->registry().Acquire("app");
+  ASSERT_TRUE(ns.ok());
+  hot::HotStore& hot = (*ns)->store().hot();
+  EXPECT_EQ(hot.options().wal_autocheckpoint, 0);
+  EXPECT_EQ(server_->CheckpointNamespaces(), 0u) << "nothing is due yet";
+  int idx = 0;
+  while (hot.WalBytes() < options.checkpoint.wal_bytes) {
+    PutThing("app", {{"id", fmt::format("t{}", idx)}, {"type", "t"}, {"data", {{"n", idx}}}});
+    ASSERT_LT(++idx, 5000);
+  }
+  EXPECT_EQ(server_->CheckpointNamespaces(), 1u);
+  PutThing("app", {{"id", "after"}, {"type", "t"}, {"data", json::object()}});
+  EXPECT_LT(hot.WalBytes(), options.checkpoint.wal_bytes) << "the WAL started over";
+  auto metrics = Client()->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("thingsdb_wal_checkpoints_total{mode=\"passive\"} 1"),
+            std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("thingsdb_wal_checkpoints_total{mode=\"blocking\"} 0"),
+            std::string::npos);
+  EXPECT_EQ(CountThings("app"), idx + 1);
+}
+
+// Under a write loop the background thread keeps the WAL bounded; closing the namespaces
+// empties it, and every row is there after a restart.
+TEST_F(ServerTest, BackgroundCheckpointsKeepTheWalBounded) {
+  ServerOptions options = DefaultOptions();
+  options.checkpoint_interval = std::chrono::milliseconds(5);
+  options.checkpoint.wal_bytes = 256 << 10;
+  options.checkpoint.max_wal_bytes = 2 << 20;
+  StartServer(options);
+  auto acquired = server_->registry().Acquire("app");
+  ASSERT_TRUE(acquired.ok());
+  std::shared_ptr<Namespace> ns = std::move(*acquired);
+  hot::HotStore& hot = ns->store().hot();
+  std::filesystem::path db = dir_ / "data" / "app" / "hot.db";
+  constexpr int kThings = 1200;  // over 15 MB of WAL frames without checkpoints
+  int64_t largest = 0;
+  for (int idx = 0; idx < kThings; ++idx) {
+    // Writes wait while the WAL is at the cap, so the bound holds however slowly the
+    // checkpoint thread is scheduled; it must bring the WAL down on its own.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (hot.WalBytes() >= options.checkpoint.max_wal_bytes &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ASSERT_LT(hot.WalBytes(), options.checkpoint.max_wal_bytes) << "no checkpoint within 60 s";
+    PutThing("app", {{"id", fmt::format("t{}", idx)},
+                     {"type", "t"},
+                     {"data", {{"n", idx}, {"pad", std::string(1000, 'x')}}}});
+    largest = std::max(largest, WalFileBytes(db));
+  }
+  // A few commits may land between a checkpoint's read of the WAL and its report.
+  EXPECT_LE(largest, options.checkpoint.max_wal_bytes + (1 << 20));
+  auto metrics = Client()->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->body.find("thingsdb_wal_checkpoints_total{mode=\"passive\"} 0"),
+            std::string::npos)
+      << "the background thread checkpointed";
+  EXPECT_NE(metrics->body.find("thingsdb_wal_checkpoint_errors_total 0"), std::string::npos);
+  ns.reset();  // else the namespace stays open past shutdown
+  server_->Stop();
+  server_->Wait();
+  EXPECT_EQ(WalFileBytes(db), 0) << "closing the namespace empties its WAL";
+  server_.reset();
+  StartServer();
+  EXPECT_EQ(CountThings("app"), kThings);
+  EXPECT_EQ(Body(Client()->Get("/v1/namespaces/app/things/t1199"))["data"]["n"], 1199);
 }
 
 // Expects an Iceberg REST error: status, {"error":{"message","type","code"}} with `type`.

@@ -255,6 +255,23 @@ void Database::SetTimeBudget(int64_t budget_ms) {
   sqlite3_progress_handler(db_, 10000, &ProgressHandler, this);
 }
 
+int WalHook(void* arg, sqlite3* raw, const char* schema, int frames) {
+  auto* db = static_cast<Database*>(arg);
+  if (db->on_commit_) db->on_commit_(frames);
+  if (db->autocheckpoint_frames_ > 0 && frames >= db->autocheckpoint_frames_) {
+    // What SQLite's own hook (sqlite3WalDefaultHook) does; an error here is not the commit's.
+    sqlite3_wal_checkpoint_v2(raw, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  }
+  return SQLITE_OK;
+}
+
+void Database::SetWalHook(std::function<void(int64_t frames)> on_commit,
+                          int autocheckpoint_frames) {
+  on_commit_ = std::move(on_commit);
+  autocheckpoint_frames_ = autocheckpoint_frames;
+  sqlite3_wal_hook(db_, &WalHook, this);
+}
+
 int64_t Database::Changes() const { return sqlite3_changes64(db_); }
 int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 std::string Database::ErrorMessage() const { return sqlite3_errmsg(db_); }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -103,6 +104,13 @@ class Database {
   void SetLimits(const Limits& limits);
   // Interrupt a running statement after roughly `budget_ms` (0 removes the budget).
   void SetTimeBudget(int64_t budget_ms);
+  // After every commit of this connection, `on_commit` gets the number of frames now in the
+  // WAL (sqlite3_wal_hook); it runs inside the commit, so it must be quick and must not use
+  // the connection. Then, when `autocheckpoint_frames` > 0 and the WAL holds at least that
+  // many frames, a PASSIVE checkpoint runs inside the commit, as SQLite's automatic checkpoint
+  // does (which this hook replaces: a connection has one WAL hook); 0: commits never
+  // checkpoint.
+  void SetWalHook(std::function<void(int64_t frames)> on_commit, int autocheckpoint_frames);
 
   int64_t Changes() const;
   int64_t LastInsertRowId() const;
@@ -125,7 +133,10 @@ class Database {
   };
   std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> cache_;
   int64_t deadline_ms_ = 0;
+  std::function<void(int64_t)> on_commit_;
+  int autocheckpoint_frames_ = 0;
   friend int ProgressHandler(void*);
+  friend int WalHook(void*, sqlite3*, const char*, int);
 };
 
 class Transaction {

@@ -1,6 +1,10 @@
 #include "sqlite/database.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
 
 namespace thingsdb::sqlite {
 namespace {
@@ -53,6 +57,35 @@ TEST(DatabaseTest, StatementCacheIsBoundedAndRefusesSeveralStatements) {
   ASSERT_TRUE(again.ok());
   ASSERT_TRUE(*again->Step());
   EXPECT_EQ(again->ColumnInt(0), 3);
+}
+
+// The WAL hook sees every commit's frame count; with no automatic checkpoint the WAL only
+// grows, with one it never passes the threshold by more than a commit.
+TEST(DatabaseTest, WalHookCountsFramesAndCheckpointsWhenAsked) {
+  auto path = std::filesystem::temp_directory_path() /
+              ("thingsdb_sqlite_wal_" + std::to_string(::getpid()) + ".db");
+  for (int autocheckpoint : {0, 20}) {
+    std::filesystem::remove(path);
+    auto db = Database::Open(path.string());
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec("PRAGMA journal_mode = WAL; CREATE TABLE t(a BLOB)").ok());
+    std::vector<int64_t> seen;
+    (*db)->SetWalHook([&seen](int64_t frames) { seen.push_back(frames); }, autocheckpoint);
+    for (int row = 0; row < 50; ++row) {
+      ASSERT_TRUE((*db)->Exec("INSERT INTO t VALUES(randomblob(3000))").ok());
+    }
+    ASSERT_EQ(seen.size(), 50u);
+    if (autocheckpoint == 0) {
+      EXPECT_GT(seen.back(), 50) << "no checkpoint ran, so the WAL kept every frame";
+      for (size_t idx = 1; idx < seen.size(); ++idx) EXPECT_GT(seen[idx], seen[idx - 1]);
+    } else {
+      for (int64_t frames : seen) EXPECT_LT(frames, autocheckpoint + 10);
+    }
+    EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM t"), 50);
+  }
+  std::filesystem::remove(path);
+  std::filesystem::remove(path.string() + "-wal");
+  std::filesystem::remove(path.string() + "-shm");
 }
 
 TEST(TransactionTest, RollsBackUnlessCommitted) {
