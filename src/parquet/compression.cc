@@ -10,11 +10,34 @@
 namespace thingsdb::parquet {
 namespace {
 
+// One zstd context of each kind per thread, reused: ZSTD_compress / ZSTD_decompress make
+// and free one per call, which costs more than the work on a small page (a cold point
+// lookup decompresses a few).
+ZSTD_CCtx* ThreadCompressContext() {
+  struct Holder {
+    ZSTD_CCtx* ctx = ZSTD_createCCtx();
+    ~Holder() { ZSTD_freeCCtx(ctx); }
+  };
+  thread_local Holder holder;
+  return holder.ctx;
+}
+
+ZSTD_DCtx* ThreadDecompressContext() {
+  struct Holder {
+    ZSTD_DCtx* ctx = ZSTD_createDCtx();
+    ~Holder() { ZSTD_freeDCtx(ctx); }
+  };
+  thread_local Holder holder;
+  return holder.ctx;
+}
+
 Status CompressZstd(int level, std::string_view input, std::string* out) {
   size_t start = out->size();
   out->resize(start + ZSTD_compressBound(input.size()));
-  size_t n = ZSTD_compress(out->data() + start, out->size() - start, input.data(), input.size(),
-                           level == 0 ? 3 : level);
+  ZSTD_CCtx* ctx = ThreadCompressContext();
+  if (ctx == nullptr) return Status::Internal("zstd: cannot allocate a compression context");
+  size_t n = ZSTD_compressCCtx(ctx, out->data() + start, out->size() - start, input.data(),
+                               input.size(), level == 0 ? 3 : level);
   if (ZSTD_isError(n)) return Status::Internal(fmt::format("zstd: {}", ZSTD_getErrorName(n)));
   out->resize(start + n);
   return Status::OK();
@@ -136,7 +159,9 @@ Status Decompress(Codec codec, std::string_view input, size_t uncompressed_size,
     case Codec::kGzip:
       return DecompressGzip(input, out);
     case Codec::kZstd: {
-      size_t n = ZSTD_decompress(out->data(), out->size(), input.data(), input.size());
+      ZSTD_DCtx* ctx = ThreadDecompressContext();
+      if (ctx == nullptr) return Status::Internal("zstd: cannot allocate a decompression context");
+      size_t n = ZSTD_decompressDCtx(ctx, out->data(), out->size(), input.data(), input.size());
       if (ZSTD_isError(n) || n != uncompressed_size) {
         return Status::Corruption(fmt::format(
             "zstd: {}", ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong uncompressed size"));
