@@ -156,7 +156,9 @@ TEST(CliTest, EveryVerbHasHelp) {
   testing::TempDir dir;
   for (const char* verb : {"put", "get", "update", "delete", "relate", "unrelate", "related",
                            "traverse", "path", "find", "sql", "import", "export", "index add",
-                           "index drop", "index list", "stats", "optimize", "demo", "serve"}) {
+                           "index drop", "index list", "stats", "optimize", "demo", "serve",
+                           "flush", "snapshots", "compact", "expire-snapshots",
+                           "remove-orphans"}) {
     RunResult run = RunShell(Bin() + " " + verb + " --help", dir.path(), dir.File("data"));
     EXPECT_EQ(run.exit_code, 0) << verb;
     EXPECT_NE(run.output.find("--data"), std::string::npos) << verb << "\n" << run.output;

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <string_view>
 
 namespace thingsdb::engine {
 
@@ -59,30 +60,53 @@ void BackgroundFlusher::CheckOnce() {
   };
   Result<std::optional<FlushReport>> result = check();
   if (!result.ok()) {
-    RecordFailure(result.status());
-    return;
-  }
-  std::lock_guard<std::mutex> lock(mu_);
-  ++stats_.checks;
-  const std::optional<FlushReport>& report = *result;
-  if (report && !report->flush_id.empty()) {
-    ++stats_.flushes;
-    stats_.rows += report->things + report->relationships;
-    stats_.last_flush = *report;
-  }
-}
-
-void BackgroundFlusher::RecordFailure(const Status& status) {
-  {
+    RecordFailure(result.status(), "flush");
+  } else {
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.checks;
+    const std::optional<FlushReport>& report = *result;
+    if (report && !report->flush_id.empty()) {
+      ++stats_.flushes;
+      stats_.rows += report->things + report->relationships;
+      stats_.last_flush = *report;
+    }
+  }
+  MaintainOnce();
+}
+
+void BackgroundFlusher::MaintainOnce() {
+  auto maintain = [this]() -> Result<std::optional<MaintenanceReport>> {
+    try {
+      return db_.MaybeMaintain();
+    } catch (const std::exception& e) {
+      return Status::Internal(fmt::format("background maintenance threw: {}", e.what()));
+    } catch (...) {
+      return Status::Internal("background maintenance threw an unknown exception");
+    }
+  };
+  Result<std::optional<MaintenanceReport>> result = maintain();
+  if (!result.ok()) {
+    RecordFailure(result.status(), "maintenance");
+    return;
+  }
+  if (!result->has_value()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  ++stats_.maintenance_runs;
+  if (!(*result)->compact.compact_id.empty()) ++stats_.compactions;
+  stats_.last_maintenance = std::move(**result);
+}
+
+void BackgroundFlusher::RecordFailure(const Status& status, const char* what) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (std::string_view(what) == "flush") ++stats_.checks;
     ++stats_.failures;
     stats_.last_error = status.ToString();
   }
   if (options_.on_error) {
     options_.on_error(status);
   } else {
-    std::fprintf(stderr, "thingsdb: background flush failed: %s\n", status.ToString().c_str());
+    std::fprintf(stderr, "thingsdb: background %s failed: %s\n", what, status.ToString().c_str());
   }
 }
 

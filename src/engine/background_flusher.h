@@ -1,6 +1,8 @@
 // BackgroundFlusher: owns a thread that calls ThingsDB::MaybeFlush every `interval` (docs/
-// tiering.md "Flush triggers"). A failed check or flush is counted and reported to `on_error`
-// (default: one line on stderr), never thrown; the next tick tries again. The ThingsDB must
+// tiering.md "Flush triggers"), then ThingsDB::MaybeMaintain (compaction, snapshot expiry,
+// orphan removal on the engine's own, slower cadence: EngineOptions::maintenance_*). A
+// failed check, flush or maintenance run is counted and reported to `on_error` (default: one
+// line on stderr), never thrown; the next tick tries again. The ThingsDB must
 // outlive the flusher. Destruction (or Stop) wakes the thread and joins it; a flush already
 // running finishes first, since a flush cannot be cut short safely. Thread-safe.
 #pragma once
@@ -32,6 +34,9 @@ struct BackgroundFlusherStats {
   int64_t failures = 0;                   // checks that returned an error (or threw)
   std::string last_error;                 // empty until the first failure
   std::optional<FlushReport> last_flush;  // the latest flush that moved something
+  int64_t maintenance_runs = 0;           // MaybeMaintain runs that did their work
+  int64_t compactions = 0;                // of those, the ones that rewrote files
+  std::optional<MaintenanceReport> last_maintenance;
 };
 
 class BackgroundFlusher {
@@ -51,7 +56,8 @@ class BackgroundFlusher {
  private:
   void Run();
   void CheckOnce();
-  void RecordFailure(const Status& status);
+  void MaintainOnce();
+  void RecordFailure(const Status& status, const char* what);
 
   ThingsDB& db_;
   const BackgroundFlusherOptions options_;

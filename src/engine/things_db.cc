@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <filesystem>
 #include <limits>
 
@@ -9,6 +10,7 @@
 #include "core/json.h"
 #include "engine/index_cache.h"
 #include "engine/tier_tables.h"
+#include "iceberg/maintenance.h"
 #include "objectstore/object_store_uri.h"
 
 namespace thingsdb::engine {
@@ -27,6 +29,28 @@ void AppendOptional(std::string& out, const std::optional<int64_t>& value) {
   out += value ? std::to_string(*value) : std::string("null");
 }
 
+// Iceberg snapshot timestamps and object mtimes are wall-clock times (not the engine clock).
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t MsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+      .count();
+}
+
+void AppendIds(std::string& out, const std::vector<int64_t>& ids) {
+  out += "[";
+  for (size_t idx = 0; idx < ids.size(); ++idx) {
+    if (idx > 0) out += ",";
+    out += std::to_string(ids[idx]);
+  }
+  out += "]";
+}
+
 }  // namespace
 
 std::string NamespaceSnapshot::ToJson() const {
@@ -39,6 +63,32 @@ std::string NamespaceSnapshot::ToJson() const {
   out += fmt::format(",\"committedAt\":{},\"cutoff\":{},\"flushedRows\":{}}}", committed_at, cutoff,
                      flushed_rows);
   return out;
+}
+
+std::string ExpireReport::ToJson() const {
+  std::string out = fmt::format("{{\"olderThan\":{},\"thingsSnapshots\":", older_than_ms);
+  AppendIds(out, things_snapshots);
+  out += ",\"relationshipsSnapshots\":";
+  AppendIds(out, relationships_snapshots);
+  out += fmt::format(",\"namespaceSnapshots\":{},\"filesDeleted\":{},\"ms\":{}}}",
+                     namespace_snapshots, files_deleted, ms);
+  return out;
+}
+
+std::string OrphanReport::ToJson() const {
+  std::string out = fmt::format("{{\"olderThan\":{},\"dryRun\":{},\"removed\":{},\"keys\":[",
+                                older_than_ms, dry_run ? "true" : "false", keys.size());
+  for (size_t idx = 0; idx < keys.size(); ++idx) {
+    if (idx > 0) out += ",";
+    AppendJsonString(out, keys[idx]);
+  }
+  out += fmt::format("],\"ms\":{}}}", ms);
+  return out;
+}
+
+std::string MaintenanceReport::ToJson() const {
+  return "{\"compact\":" + compact.ToJson() + ",\"expire\":" + expire.ToJson() +
+         ",\"orphans\":" + orphans.ToJson() + "}";
 }
 
 Result<std::unique_ptr<ThingsDB>> ThingsDB::Open(EngineOptions options) {
@@ -102,13 +152,17 @@ Status ThingsDB::Init() {
   // With mu_ held, before a flush publishes: the engine's table handles and the readers'
   // loads catch up with the commits, so nothing that sees the published state reads older
   // metadata, and no query waits for the rest of the flush to reload.
-  flusher_->set_on_committed([this]() -> Status {
-    RETURN_IF_ERROR(things_->Refresh());
-    RETURN_IF_ERROR(relationships_->Refresh());
-    return ReloadReadTables().status();
-  });
+  flusher_->set_on_committed([this]() -> Status { return RefreshAfterCommit(); });
+  // Compactions run like flushes: under flush_mu_, on the flush's connection and handles.
+  compactor_ = std::make_unique<Compactor>(*flush_db_, *store_, *flush_things_,
+                                           *flush_relationships_, *clock_, options_.flush_hook);
+  compactor_->set_exclusive([this] { return std::unique_lock<std::mutex>(mu_); });
+  compactor_->set_on_committed([this]() -> Status { return RefreshAfterCommit(); });
+  RETURN_IF_ERROR(
+      compactor_->Recover().WithContext(fmt::format("recovering namespace '{}'", options_.ns)));
   RETURN_IF_ERROR(
       flusher_->Recover().WithContext(fmt::format("recovering namespace '{}'", options_.ns)));
+  last_maintenance_ms_ = clock_->NowMs();
   RefreshIndexColumns();
   ASSIGN_OR_RETURN(int64_t journal, db_->QueryInt("SELECT count(*) FROM thingsdb_flush_journal"));
   cold_seen_ = journal > 0 || things_->metadata().current_snapshot_id.has_value() ||
@@ -123,6 +177,13 @@ Result<FlushReport> ThingsDB::Flush(const FlushOptions& options) {
     cold_seen_.store(true, std::memory_order_release);
   }
   std::lock_guard<std::mutex> flush_lock(flush_mu_);
+  {
+    // A compaction committed but not published would leave its files out of the index
+    // cache, and the flush would miss the cold copies they hold: publish it first.
+    std::lock_guard<std::mutex> lock(mu_);
+    RETURN_IF_ERROR(
+        compactor_->Recover().WithContext(fmt::format("flushing namespace '{}'", options_.ns)));
+  }
   auto report = flusher_->Flush(options);
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -162,8 +223,153 @@ Result<std::optional<FlushReport>> ThingsDB::MaybeFlush() {
 
 Status ThingsDB::Recover() {
   std::lock_guard<std::mutex> flush_lock(flush_mu_);
+  return RecoverAllLocked();
+}
+
+Status ThingsDB::RecoverAllLocked() {
   std::lock_guard<std::mutex> lock(mu_);
+  RETURN_IF_ERROR(compactor_->Recover());
   return flusher_->Recover();
+}
+
+Status ThingsDB::RefreshAfterCommit() {
+  RETURN_IF_ERROR(things_->Refresh());
+  RETURN_IF_ERROR(relationships_->Refresh());
+  return ReloadReadTables().status();
+}
+
+Result<CompactReport> ThingsDB::Compact(const CompactOptions& options) {
+  std::lock_guard<std::mutex> flush_lock(flush_mu_);
+  auto context = [&](const Status& status) {
+    return status.WithContext(fmt::format("compacting namespace '{}'", options_.ns));
+  };
+  Status recovered = RecoverAllLocked();
+  if (!recovered.ok()) return context(recovered);
+  auto report = compactor_->Compact(options);
+  if (!report.ok()) return context(report.status());
+  return report;
+}
+
+Result<ExpireReport> ThingsDB::ExpireSnapshots(int64_t older_than_ms, int retain_last) {
+  auto start = std::chrono::steady_clock::now();
+  std::lock_guard<std::mutex> flush_lock(flush_mu_);
+  auto context = [&](const Status& status) {
+    return status.WithContext(fmt::format("expiring snapshots of namespace '{}'", options_.ns));
+  };
+  Status recovered = RecoverAllLocked();
+  if (!recovered.ok()) return context(recovered);
+  ExpireReport report;
+  report.older_than_ms = WallMs() - std::max<int64_t>(0, older_than_ms);
+  struct Side {
+    iceberg::Table* table;
+    const char* tier_key;
+    std::vector<int64_t>* expired;
+  };
+  for (Side side : {Side{flush_things_.get(), "things_snapshot", &report.things_snapshots},
+                    Side{flush_relationships_.get(), "relationships_snapshot",
+                         &report.relationships_snapshots}}) {
+    Status refreshed = side.table->Refresh();
+    if (!refreshed.ok()) return context(refreshed);
+    if (!side.table->metadata().current_snapshot_id) continue;
+    // The snapshot the readers use now (and every newer one) stays.
+    int64_t cutoff = report.older_than_ms;
+    auto pinned = GetTierInt(*flush_db_, side.tier_key, -1);
+    if (!pinned.ok()) return context(pinned.status());
+    if (const iceberg::Snapshot* snapshot = side.table->metadata().SnapshotById(*pinned)) {
+      cutoff = std::min(cutoff, snapshot->timestamp_ms);
+    }
+    iceberg::ExpireOptions expire;
+    expire.older_than_ms = cutoff;
+    expire.retain_last = std::max(1, retain_last);
+    auto result = iceberg::ExpireSnapshots(*side.table, expire);
+    if (!result.ok()) return context(result.status());
+    *side.expired = result->expired_snapshot_ids;
+    report.files_deleted += static_cast<int64_t>(result->deleted_keys.size());
+  }
+  // The namespace snapshots naming a table snapshot that is gone (expired now, or by an
+  // earlier run that stopped before this step), in one transaction with the readers'
+  // tables brought up to date.
+  std::lock_guard<std::mutex> lock(mu_);
+  Status refreshed = RefreshAfterCommit();
+  if (!refreshed.ok()) return context(refreshed);
+  auto exists = [](const iceberg::Table& table, const sqlite::Statement& stmt, int col) {
+    return stmt.IsNull(col) || table.metadata().SnapshotById(stmt.ColumnInt(col)) != nullptr;
+  };
+  std::vector<int64_t> gone;
+  {
+    auto stmt = flush_db_->Prepare(
+        "SELECT ns_snapshot_id, things_snapshot_id, "
+        "relationships_snapshot_id FROM thingsdb_snapshots");
+    if (!stmt.ok()) return context(stmt.status());
+    while (true) {
+      auto row = stmt->Step();
+      if (!row.ok()) return context(row.status());
+      if (!*row) break;
+      if (!exists(*flush_things_, *stmt, 1) || !exists(*flush_relationships_, *stmt, 2)) {
+        gone.push_back(stmt->ColumnInt(0));
+      }
+    }
+  }
+  if (!gone.empty()) {
+    Status removed = [&]() -> Status {
+      ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*flush_db_));
+      ASSIGN_OR_RETURN(Statement drop, flush_db_->Prepare("DELETE FROM thingsdb_snapshots "
+                                                          "WHERE ns_snapshot_id = ?1"));
+      for (int64_t id : gone) {
+        drop.BindInt(1, id);
+        RETURN_IF_ERROR(drop.Run());
+        drop.Reset();
+      }
+      return txn.Commit();
+    }();
+    if (!removed.ok()) return context(removed);
+  }
+  report.namespace_snapshots = static_cast<int64_t>(gone.size());
+  report.ms = MsSince(start);
+  return report;
+}
+
+Result<OrphanReport> ThingsDB::RemoveOrphans(int64_t grace_ms, bool dry_run) {
+  auto start = std::chrono::steady_clock::now();
+  std::lock_guard<std::mutex> flush_lock(flush_mu_);
+  auto context = [&](const Status& status) {
+    return status.WithContext(fmt::format("removing orphans of namespace '{}'", options_.ns));
+  };
+  // Recovery first: an interrupted compaction's committed files must be accounted for.
+  Status recovered = RecoverAllLocked();
+  if (!recovered.ok()) return context(recovered);
+  OrphanReport report;
+  report.older_than_ms = WallMs() - std::max<int64_t>(0, grace_ms);
+  report.dry_run = dry_run;
+  for (iceberg::Table* table : {flush_things_.get(), flush_relationships_.get()}) {
+    iceberg::OrphanOptions orphans;
+    orphans.older_than_ms = report.older_than_ms;
+    orphans.dry_run = dry_run;
+    auto removed = iceberg::RemoveOrphanFiles(*table, orphans);
+    if (!removed.ok()) return context(removed.status());
+    report.keys.insert(report.keys.end(), removed->begin(), removed->end());
+  }
+  report.ms = MsSince(start);
+  return report;
+}
+
+Result<std::optional<MaintenanceReport>> ThingsDB::MaybeMaintain() {
+  if (options_.maintenance_interval_ms <= 0) return std::optional<MaintenanceReport>();
+  int64_t now = clock_->NowMs();
+  if (now - last_maintenance_ms_.load() < options_.maintenance_interval_ms) {
+    return std::optional<MaintenanceReport>();
+  }
+  last_maintenance_ms_ = now;  // a failed run waits for the next interval too
+  if (ColdTierEmpty()) return std::optional<MaintenanceReport>();
+  MaintenanceReport report;
+  CompactOptions compact;
+  compact.target_file_bytes = options_.compact_target_file_bytes;
+  compact.min_files = options_.compact_min_files;
+  ASSIGN_OR_RETURN(report.compact, Compact(compact));
+  ASSIGN_OR_RETURN(report.expire,
+                   ExpireSnapshots(options_.snapshot_retention_ms, options_.snapshot_retain_last));
+  ASSIGN_OR_RETURN(report.orphans, RemoveOrphans(options_.orphan_grace_ms));
+  return std::optional<MaintenanceReport>(std::move(report));
 }
 
 Result<std::optional<cold::LocatedThing>> ThingsDB::ColdThing(std::string_view id) {

@@ -22,6 +22,7 @@
 #include "core/clock.h"
 #include "core/id.h"
 #include "core/status.h"
+#include "engine/compactor.h"
 #include "engine/flush_manager.h"
 #include "engine/tier_views.h"
 #include "hot/hot_store.h"
@@ -48,6 +49,52 @@ struct EngineOptions {
   hot::HotOptions hot;              // its clock is replaced by `clock`
   MonotonicClock* clock = nullptr;  // default: the system clock; shared with the HotStore
   FlushHook flush_hook;             // tests: simulate a crash at a step of the flush
+                                    // (or of a compaction: "compact_*" points)
+  // Scheduled maintenance (MaybeMaintain, run by BackgroundFlusher after its flush check;
+  // docs/tiering.md "Compaction, expiry and orphans"): every maintenance_interval_ms of the
+  // engine clock (<= 0: never; the first one interval after Open), a compaction of the
+  // partitions with at least compact_min_files files below compact_target_file_bytes or with
+  // position deletes, then snapshot expiry (older than snapshot_retention_ms, keeping the
+  // newest snapshot_retain_last of each table), then removal of unreferenced objects older
+  // than orphan_grace_ms (a flush or compaction in progress has written objects that no
+  // snapshot references yet, possibly in another process).
+  int64_t maintenance_interval_ms = 60 * 60 * 1000;
+  int64_t compact_target_file_bytes = int64_t{64} << 20;
+  int compact_min_files = 8;
+  int64_t snapshot_retention_ms = int64_t{7} * 24 * 60 * 60 * 1000;
+  int snapshot_retain_last = 10;
+  int64_t orphan_grace_ms = int64_t{3} * 24 * 60 * 60 * 1000;
+};
+
+// What ThingsDB::ExpireSnapshots removed.
+struct ExpireReport {
+  int64_t older_than_ms = 0;              // the wall-clock cutoff used (before clamping per table)
+  std::vector<int64_t> things_snapshots;  // expired snapshot ids
+  std::vector<int64_t> relationships_snapshots;
+  int64_t namespace_snapshots = 0;  // thingsdb_snapshots rows removed with them
+  int64_t files_deleted = 0;        // manifest lists, manifests, data and delete files
+  int64_t ms = 0;
+
+  std::string ToJson() const;
+};
+
+// What ThingsDB::RemoveOrphans removed (or, with dry_run, would remove).
+struct OrphanReport {
+  int64_t older_than_ms = 0;  // wall clock: only objects last modified before it
+  bool dry_run = false;
+  std::vector<std::string> keys;  // object keys, things then relationships
+  int64_t ms = 0;
+
+  std::string ToJson() const;
+};
+
+// One MaybeMaintain run.
+struct MaintenanceReport {
+  CompactReport compact;
+  ExpireReport expire;
+  OrphanReport orphans;
+
+  std::string ToJson() const;
 };
 
 // One namespace snapshot: the pair of table snapshots one flush committed.
@@ -76,8 +123,24 @@ class ThingsDB {
   // Flushes rows older than flush_min_age_ms when a threshold (row count, age, hot bytes) is
   // crossed; else nothing (nullopt).
   Result<std::optional<FlushReport>> MaybeFlush();
-  // Finishes or abandons an interrupted flush (also done by Open and Flush).
+  // Finishes or abandons an interrupted flush or compaction (also done by Open, Flush,
+  // Compact, ExpireSnapshots and RemoveOrphans).
   Status Recover();
+
+  // Rewrites small cold files, and files that position deletes point into, per partition
+  // (compactor.h); what every query returns is unchanged. One at a time with flushes.
+  Result<CompactReport> Compact(const CompactOptions& options = {});
+  // Expires the snapshots of both cold tables committed more than `older_than_ms` ago
+  // (wall clock), keeping the newest `retain_last` (at least 1) of each and always the ones
+  // thingsdb_tier_state points at (and newer); deletes the files only they referenced and
+  // the namespace snapshots that name them (time travel to one is then NotFound).
+  Result<ExpireReport> ExpireSnapshots(int64_t older_than_ms, int retain_last);
+  // Deletes the objects under both tables' prefixes that no snapshot references and that
+  // were last modified more than `grace_ms` ago (wall clock); dry_run only lists them.
+  Result<OrphanReport> RemoveOrphans(int64_t grace_ms, bool dry_run = false);
+  // The scheduled maintenance of EngineOptions (compaction, expiry, orphans) when
+  // maintenance_interval_ms has passed since Open or the last run, else nullopt.
+  Result<std::optional<MaintenanceReport>> MaybeMaintain();
 
   // Both tiers: hot first, then the cold tier; a tombstoned cold row is NotFound.
   Result<hot::Thing> Get(std::string_view id);
@@ -143,6 +206,12 @@ class ThingsDB {
  private:
   explicit ThingsDB(EngineOptions options) : options_(std::move(options)) {}
   Status Init();
+  // With mu_ held, after a commit to the cold tables and before publishing it in hot.db:
+  // the engine's table handles and the readers' loads catch up (flushes, compactions,
+  // expiry).
+  Status RefreshAfterCommit();
+  // With flush_mu_ held: finishes or abandons an interrupted compaction, then flush.
+  Status RecoverAllLocked();
   // The live cold version of thing `id` (nullopt when absent or tombstoned).
   Result<std::optional<cold::LocatedThing>> ColdThing(std::string_view id);
   Result<bool> ThingExists(std::string_view id);
@@ -216,6 +285,8 @@ class ThingsDB {
   std::unique_ptr<iceberg::Table> things_;
   std::unique_ptr<iceberg::Table> relationships_;
   std::unique_ptr<FlushManager> flusher_;
+  std::unique_ptr<Compactor> compactor_;  // runs under flush_mu_ on the flush's handles
+  std::atomic<int64_t> last_maintenance_ms_{0};
 };
 
 }  // namespace thingsdb::engine

@@ -65,6 +65,21 @@ CREATE TABLE IF NOT EXISTS thingsdb_flush_rows (
   PRIMARY KEY (flush_id, kind, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS thingsdb_flush_rows_by_id ON thingsdb_flush_rows(kind, id);
+-- Compactions (engine/compactor.h): the intent log ('writing', 'done', 'abandoned') and
+-- the files each one replaces, whose index-cache rows go when it is published.
+CREATE TABLE IF NOT EXISTS thingsdb_compact_journal (
+  compact_id TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS thingsdb_compact_removed (
+  compact_id TEXT NOT NULL,
+  table_name TEXT NOT NULL,
+  path TEXT NOT NULL,
+  PRIMARY KEY (compact_id, table_name, path)
+) WITHOUT ROWID;
 -- A hot row deleted while a flush has journaled it (its copy is in, or on its way to, the
 -- cold tier) gets a tombstone in the same transaction, whichever connection deletes it and
 -- however (the engine, the hot tier, a foreign-key cascade). OR REPLACE gives the tombstone

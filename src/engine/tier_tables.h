@@ -1,5 +1,6 @@
 // The engine's internal tables in hot.db (thingsdb_tier_state, _snapshots, _cold_files,
-// _tombstones, _flush_journal, _flush_rows; docs/tiering.md) and the small typed accessors
+// _tombstones, _flush_journal, _flush_rows, _compact_journal, _compact_removed, and the
+// triggers that tombstone rows deleted during a flush; docs/tiering.md) and the small typed accessors
 // on them. Functions take the engine's connection; callers serialize access to it.
 #pragma once
 

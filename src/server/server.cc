@@ -498,13 +498,22 @@ size_t Server::FlushDueNamespaces() {
     if (!report.ok()) {
       metrics_.CountFlushError("background");
       LogFlush(ns->name(), report.status().ToString(), seconds, nullptr);
-      continue;
+    } else if (report->has_value()) {
+      const engine::FlushReport& done = **report;
+      metrics_.ObserveFlush("background", done.things + done.relationships, done.bytes, seconds);
+      LogFlush(ns->name(), "", seconds, &done);
+      ++flushed;
     }
-    if (!report->has_value()) continue;
-    const engine::FlushReport& done = **report;
-    metrics_.ObserveFlush("background", done.things + done.relationships, done.bytes, seconds);
-    LogFlush(ns->name(), "", seconds, &done);
-    ++flushed;
+    // The engine's scheduled compaction, snapshot expiry and orphan removal (its own
+    // interval, EngineOptions::maintenance_interval_ms; nothing when not due).
+    start = std::chrono::steady_clock::now();
+    auto maintained = ns->store().MaybeMaintain();
+    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!maintained.ok()) {
+      LogEvent("maintenance", ns->name(), maintained.status().ToString(), seconds, "");
+    } else if (maintained->has_value()) {
+      LogEvent("maintenance", ns->name(), "", seconds, (*maintained)->ToJson());
+    }
   }
   return flushed;
 }
@@ -556,16 +565,21 @@ void Server::LogCheckpoint(const std::string& ns, const std::string& error, doub
 
 void Server::LogFlush(const std::string& ns, const std::string& error, double seconds,
                       const engine::FlushReport* report) {
+  LogEvent("flush", ns, error, seconds, report ? report->ToJson() : "");
+}
+
+void Server::LogEvent(std::string_view msg, const std::string& ns, const std::string& error,
+                      double seconds, const std::string& report_json) {
   if (!options_.log_file) return;
-  std::string line = fmt::format("{{\"ts\":{},\"level\":\"{}\",\"msg\":\"flush\",\"ns\":", NowMs(),
-                                 error.empty() ? "info" : "error");
+  std::string line = fmt::format("{{\"ts\":{},\"level\":\"{}\",\"msg\":\"{}\",\"ns\":", NowMs(),
+                                 error.empty() ? "info" : "error", msg);
   AppendJsonString(line, ns);
   line += fmt::format(",\"ms\":{:.3f}", seconds * 1000);
   if (!error.empty()) {
     line += ",\"error\":";
     AppendJsonString(line, error);
   }
-  if (report) line += ",\"report\":" + report->ToJson();
+  if (!report_json.empty()) line += ",\"report\":" + report_json;
   line += "}\n";
   std::fwrite(line.data(), 1, line.size(), options_.log_file);
 }

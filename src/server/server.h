@@ -104,6 +104,9 @@ class Server {
   // One JSON line per background flush that moved rows or failed.
   void LogFlush(const std::string& ns, const std::string& error, double seconds,
                 const engine::FlushReport* report);
+  // One structured log line {"ts","level","msg","ns","ms"[,"error"][,"report"]}.
+  void LogEvent(std::string_view msg, const std::string& ns, const std::string& error,
+                double seconds, const std::string& report_json);
   // One JSON line per checkpoint that blocked writers or failed.
   void LogCheckpoint(const std::string& ns, const std::string& error, double seconds,
                      const hot::CheckpointReport* report);
