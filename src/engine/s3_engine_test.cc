@@ -5,8 +5,7 @@
 //   * ColdTierOnS3: put, flush, reads across tiers (Get, SQL, Related, Traverse, Find), cold
 //     updates and deletes (shadowing, tombstones), a second flush writing position deletes,
 //     time travel to the first snapshot, and a reopen that sees the same rows.
-//   * RandomWorkloadAgreesWithPlainSqlite: a short version of differential_test.cc's seeded
-//     workload (THINGSDB_S3_DIFF_STEPS, default 120; THINGSDB_S3_DIFF_SEED, default 2000).
+//   * (differential_test.cc runs its seeded random workload over moto as well.)
 //   * ColdUriAsTheCliPassesIt: the same through EngineOptions::cold_uri = "s3://bucket/prefix?
 //     endpoint=…" with the keys in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (what
 //     `thingsdb … --cold s3://…` does), and a wrong secret key refused at Open.
@@ -17,7 +16,6 @@
 #include <cstdlib>
 #include <map>
 #include <optional>
-#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -34,11 +32,6 @@ using testing::EngineTest;
 
 constexpr int64_t kT0 = 1'700'000'000'000;
 constexpr int64_t kHour = 3'600'000;
-
-int EnvInt(const char* name, int fallback) {
-  const char* value = std::getenv(name);
-  return value && *value ? std::atoi(value) : fallback;
-}
 
 std::string Show(const hot::QueryResult& result) {
   std::string out;
@@ -406,258 +399,6 @@ TEST_F(ColdTierOnS3Test, PutFlushReadUpdateDeleteTimeTravelReopen) {
   EXPECT_EQ(QueryInt("SELECT sum(json_extract(data, '$.n')) FROM things"), 1600 - 5 + 55);
   EXPECT_EQ(ColdThings().at("a5").data, R"({"n":55})");
   EXPECT_EQ(IntegrityCheck(), "ok");
-}
-
-// ---------------------------------------------------------------------------------------------
-// (b) differential_test.cc's random workload, shortened, over S3.
-
-std::string Outcome(const Status& status) {
-  switch (status.code()) {
-    case StatusCode::kOk:
-      return "ok";
-    case StatusCode::kNotFound:
-      return "not-found";
-    case StatusCode::kConflict:
-      return "conflict";
-    default:
-      return "error: " + status.ToString();
-  }
-}
-
-class S3DifferentialTest : public S3EngineTest {
- protected:
-  void OpenBoth() {
-    OpenS3();
-    if (HasFatalFailure()) return;
-    hot::HotOptions options;
-    options.clock = &ref_clock_;
-    auto ref = hot::HotStore::Open((dir_ / "reference.db").string(), options);
-    ASSERT_TRUE(ref.ok()) << ref.status().ToString();
-    ref_ = std::move(*ref);
-    for (const char* path : {"$.g", "$.n"}) {
-      ASSERT_TRUE(db_->hot().AddIndex(path).ok());
-      ASSERT_TRUE(ref_->AddIndex(path).ok());
-    }
-  }
-  void TearDown() override {
-    ref_.reset();
-    S3EngineTest::TearDown();
-  }
-
-  static const std::vector<std::string>& CheckQueries() {
-    static const std::vector<std::string> queries = {
-        "SELECT count(*) FROM things",
-        "SELECT type, count(*), sum(json_extract(data, '$.n')), max(json_extract(data, '$.g'))"
-        " FROM things GROUP BY type ORDER BY type",
-        "SELECT id, type, data FROM things ORDER BY json_extract(data, '$.n') DESC, id LIMIT 7",
-        "SELECT id, data, embedding FROM things ORDER BY id",
-        "SELECT id FROM things WHERE json_extract(data, '$.nested.x') >= 5 ORDER BY id",
-        "SELECT count(*) FROM relationships",
-        "SELECT from_id, type, to_id, data FROM relationships ORDER BY from_id, type, to_id",
-        "SELECT t.type, count(*) FROM relationships r JOIN things t ON t.id = r.to_id"
-        " GROUP BY t.type ORDER BY t.type",
-        "SELECT j.value, count(*) FROM things, json_each(things.data, '$.tags') j"
-        " GROUP BY j.value ORDER BY j.value",
-        "SELECT id, data FROM things WHERE id IN ('t0003', 't0017', 't0042') ORDER BY id",
-        "SELECT r.to_id, t.data FROM relationships r JOIN things t ON t.id = r.to_id"
-        " WHERE r.from_id = 't0005' ORDER BY r.to_id",
-    };
-    return queries;
-  }
-
-  std::string RandomData(std::mt19937_64& rng) {
-    static const char* kTags[] = {"red", "green", "blue", "gold"};
-    std::uniform_int_distribution<int> n(-50, 50);
-    std::uniform_int_distribution<int> pick(0, 3);
-    std::string tags;
-    int count = pick(rng);
-    for (int i = 0; i < count; ++i) {
-      tags += fmt::format("{}\"{}\"", i ? "," : "", kTags[pick(rng)]);
-    }
-    return fmt::format(R"({{"n":{},"g":"{}","tags":[{}],"nested":{{"x":{}}}}})", n(rng),
-                       kTags[pick(rng)], tags, pick(rng) * 3);
-  }
-  std::string RandomId(std::mt19937_64& rng) {
-    return fmt::format("t{:04}", std::uniform_int_distribution<int>(0, kIds - 1)(rng));
-  }
-
-  // One random operation on both sides (differential_test.cc's mix); its description.
-  std::string Step(std::mt19937_64& rng) {
-    now_ms_ += std::uniform_int_distribution<int>(1, 5000)(rng);
-    int roll = std::uniform_int_distribution<int>(0, 99)(rng);
-    std::string id = RandomId(rng);
-    std::string other = RandomId(rng);
-    static const char* kTypes[] = {"a", "b", "c"};
-    static const char* kRelTypes[] = {"knows", "owns"};
-    std::string type = kTypes[std::uniform_int_distribution<int>(0, 2)(rng)];
-    std::string rel_type = kRelTypes[std::uniform_int_distribution<int>(0, 1)(rng)];
-    std::string op;
-    Status got, want;
-    if (roll < 28) {
-      std::string data = RandomData(rng);
-      std::optional<std::vector<float>> embedding;
-      if (roll < 4) embedding = std::vector<float>{0.5f, -1.25f, float(roll)};
-      op = fmt::format("put {} {} {}", id, type, data);
-      got = db_->Put({id, type, data, embedding}).status();
-      want = ref_->Put({id, type, data, embedding}).status();
-    } else if (roll < 48) {
-      bool merge = roll >= 38;
-      std::string data = merge ? fmt::format(R"({{"n":{},"g":null}})", roll) : RandomData(rng);
-      op = fmt::format("{} {} {}", merge ? "merge" : "replace", id, data);
-      got = db_->Update(id, data, merge).status();
-      want = ref_->Update(id, data, merge).status();
-    } else if (roll < 55) {
-      op = "delete " + id;
-      got = db_->Delete(id);
-      want = ref_->Delete(id);
-    } else if (roll < 80) {
-      std::optional<std::string> data;
-      if (roll < 60) data = fmt::format(R"({{"w":{}}})", roll);
-      op = fmt::format("relate {} {} {}", id, rel_type, other);
-      got = db_->Relate({id, rel_type, other, data}).status();
-      want = ref_->Relate({id, rel_type, other, data}).status();
-    } else if (roll < 88) {
-      op = fmt::format("unrelate {} {} {}", id, rel_type, other);
-      got = db_->Unrelate(id, rel_type, other);
-      want = ref_->Unrelate(id, rel_type, other);
-    } else if (roll < 93) {
-      int64_t age = std::uniform_int_distribution<int64_t>(0, 60'000)(rng);
-      op = fmt::format("flush older than {} ms", age);
-      got = db_->Flush(Cutoff(now_ms_ - age)).status();
-    } else if (roll < 95) {
-      op = "flush all";
-      got = db_->Flush(All()).status();
-    } else if (roll < 96) {
-      op = "reopen (new S3Store)";
-      db_.reset();
-      NewS3Store();
-      OpenS3();
-    } else {
-      op = "get " + id;
-      auto a = db_->Get(id);
-      auto b = ref_->Get(id);
-      got = a.status();
-      want = b.status();
-      if (a.ok() && b.ok()) {
-        EXPECT_EQ(a->data, b->data) << op;
-        EXPECT_EQ(a->type, b->type) << op;
-        EXPECT_EQ(a->embedding, b->embedding) << op;
-      }
-    }
-    EXPECT_EQ(Outcome(got), Outcome(want)) << op;
-    return op;
-  }
-
-  void Compare(const std::string& context) {
-    for (const std::string& sql : CheckQueries()) {
-      auto got = db_->Query(sql, {});
-      auto want = ref_->Query(sql, {});
-      ASSERT_TRUE(want.ok()) << sql << ": " << want.status().ToString();
-      ASSERT_TRUE(got.ok()) << context << "\n" << sql << ": " << got.status().ToString();
-      EXPECT_EQ(got->columns, want->columns) << sql;
-      ASSERT_EQ(got->rows, want->rows) << context << "\n"
-                                       << sql << "\nthingsdb:\n"
-                                       << Show(*got) << "reference:\n"
-                                       << Show(*want);
-    }
-  }
-
-  void CompareApi(const std::string& context) {
-    for (const char* id : {"t0005", "t0011", "t0023"}) {
-      for (auto direction : {hot::Direction::kOut, hot::Direction::kIn, hot::Direction::kBoth}) {
-        hot::RelatedOptions options;
-        options.direction = direction;
-        auto got = db_->Related(id, options);
-        auto want = ref_->Related(id, options);
-        ASSERT_EQ(got.status().code(), want.status().code()) << context << " related " << id;
-        if (!got.ok()) continue;
-        auto key = [](const std::vector<hot::RelatedThing>& rows) {
-          std::vector<std::string> out;
-          for (const auto& r : rows) {
-            out.push_back(r.relationship.from_id + " " + r.relationship.type + " " +
-                          r.relationship.to_id + " " + r.relationship.data.value_or("-") + " " +
-                          r.thing.id + " " + r.thing.data);
-          }
-          std::sort(out.begin(), out.end());
-          return out;
-        };
-        EXPECT_EQ(key(*got), key(*want)) << context << " related " << id;
-        hot::TraverseOptions traverse;
-        traverse.direction = direction;
-        traverse.depth = 3;
-        auto hits = db_->Traverse(id, traverse);
-        auto ref_hits = ref_->Traverse(id, traverse);
-        ASSERT_TRUE(hits.ok() && ref_hits.ok()) << context << " traverse " << id;
-        auto levels = [](const std::vector<hot::TraverseHit>& rows) {
-          std::vector<std::pair<std::string, int>> out;
-          for (const auto& h : rows) out.emplace_back(h.id, h.depth);
-          std::sort(out.begin(), out.end());
-          return out;
-        };
-        EXPECT_EQ(levels(*hits), levels(*ref_hits)) << context << " traverse " << id;
-      }
-    }
-    for (const char* condition : {"$.n >= 0", "$.g = \"red\"", "$.n < -20"}) {
-      hot::FindQuery query;
-      query.where.push_back(*hot::ParseCondition(condition));
-      query.order_path = "$.g";
-      query.limit = 5;
-      for (int page = 0; page < 50; ++page) {
-        auto got = db_->Find(query);
-        auto want = ref_->Find(query);
-        ASSERT_TRUE(got.ok() && want.ok()) << context << " find " << condition;
-        ASSERT_EQ(got->things.size(), want->things.size()) << context << " find page " << page;
-        for (size_t i = 0; i < got->things.size(); ++i) {
-          EXPECT_EQ(got->things[i].id, want->things[i].id) << context << " find " << condition;
-          EXPECT_EQ(got->things[i].data, want->things[i].data) << context << " find " << condition;
-        }
-        ASSERT_EQ(got->next_cursor, want->next_cursor) << context << " find page " << page;
-        if (got->next_cursor.empty()) break;
-        query.cursor = got->next_cursor;
-      }
-    }
-  }
-
-  static constexpr int kIds = 40;
-  std::atomic<int64_t> ref_now_{1'700'000'000'000};
-  MonotonicClock ref_clock_{[this] { return ref_now_.load(); }};
-  std::unique_ptr<hot::HotStore> ref_;
-};
-
-TEST_F(S3DifferentialTest, RandomWorkloadAgreesWithPlainSqlite) {
-  int steps = EnvInt("THINGSDB_S3_DIFF_STEPS", 120);
-  uint64_t seed = static_cast<uint64_t>(EnvInt("THINGSDB_S3_DIFF_SEED", 2000));
-  SCOPED_TRACE(fmt::format("seed {} (rerun: THINGSDB_S3_DIFF_SEED={})", seed, seed));
-  OpenBoth();
-  if (HasFatalFailure()) return;
-  std::mt19937_64 rng(seed);
-  std::vector<std::string> recent;
-  int flushes = 0;
-  for (int i = 0; i < steps; ++i) {
-    std::string op = Step(rng);
-    if (op.starts_with("flush")) ++flushes;
-    recent.push_back(fmt::format("step {}: {}", i, op));
-    if (recent.size() > 12) recent.erase(recent.begin());
-    if (HasFailure()) FAIL() << "after:\n" << fmt::format("{}", fmt::join(recent, "\n"));
-    if (i % 30 == 29 || i + 1 == steps) {
-      Compare(fmt::format("after step {} ({})", i, op));
-      CompareApi(fmt::format("after step {} ({})", i, op));
-      if (HasFailure()) FAIL() << "recent steps:\n" << fmt::format("{}", fmt::join(recent, "\n"));
-    }
-  }
-  // Finally everything cold on S3: the same answers from the cold tier alone.
-  auto last = db_->Flush(All());
-  ASSERT_TRUE(last.ok()) << last.status().ToString();
-  Compare("after the final flush of everything");
-  CompareApi("after the final flush of everything");
-  EXPECT_EQ(HotCount("things"), 0);
-  EXPECT_EQ(IntegrityCheck(), "ok");
-  auto snapshots = db_->Snapshots();
-  ASSERT_TRUE(snapshots.ok());
-  EXPECT_GE(snapshots->size(), 1u);
-  EXPECT_GE(CountKeys(S3Keys("ns/"), "ns/things/", ".parquet"), 1);
-  std::printf("[ s3 diff  ] seed %llu: %d steps, %d flush steps, %zu namespace snapshots\n",
-              static_cast<unsigned long long>(seed), steps, flushes, snapshots->size());
 }
 
 // ---------------------------------------------------------------------------------------------

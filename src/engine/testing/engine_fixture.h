@@ -37,7 +37,7 @@ class EngineTest : public ::testing::Test {
     EngineOptions options;
     options.data_dir = dir_.string();
     options.ns = "ns";
-    options.cold_store = faulty_.get();
+    options.cold_store = cold_store_ ? cold_store_ : faulty_.get();
     options.clock = &clock_;
     options.flush_hook = std::move(hook);
     auto db = ThingsDB::Open(std::move(options));
@@ -133,6 +133,7 @@ class EngineTest : public ::testing::Test {
   std::unique_ptr<FaultInjectingStore> faulty_ =
       std::make_unique<FaultInjectingStore>(memory_.get());
   std::unique_ptr<ThingsDB> db_;
+  ObjectStore* cold_store_ = nullptr;  // when set, Open uses it instead of faulty_
 };
 
 }  // namespace thingsdb::engine::testing
