@@ -115,7 +115,7 @@ class Progress {
 };
 
 // Commits one batch; on failure names the input line of the failing item.
-Status CommitBatch(hot::HotStore& store, std::vector<hot::BatchItem>& items,
+Status CommitBatch(engine::ThingsDB& store, std::vector<hot::BatchItem>& items,
                    std::vector<size_t>& lines, size_t committed) {
   if (items.empty()) return Status::OK();
   auto written = store.WriteBatch(items);
@@ -135,7 +135,8 @@ Status CommitBatch(hot::HotStore& store, std::vector<hot::BatchItem>& items,
 }
 
 Status RunImport(const Context& ctx, const ImportArgs& args) {
-  ASSIGN_OR_RETURN(auto store, ctx.OpenStore());
+  // Through the engine: an id live in the cold tier is a Conflict, as for put.
+  ASSIGN_OR_RETURN(auto store, ctx.OpenEngine());
   std::ifstream file;
   std::istream* in = &std::cin;
   if (args.file != "-") {

@@ -158,6 +158,11 @@ class ThingsDB {
   Result<hot::Thing> Put(const hot::NewThing& thing);
   // Removes (from, type, to) from whichever tier holds it (a cold one by tombstone).
   Status Unrelate(std::string_view from_id, std::string_view type, std::string_view to_id);
+  // The hot tier's WriteBatch (one transaction, all or nothing) after checking that no
+  // thing id the batch names is live in the cold tier: Conflict naming the item, as Put
+  // (the hot tier refuses an id live in hot itself). A relationship to a cold thing is
+  // refused by the hot tier's foreign keys (NotFound naming the item).
+  Result<std::vector<std::string>> WriteBatch(const std::vector<hot::BatchItem>& items);
   // The hot tier's find, over both tiers (same SQL, same cursors).
   Result<hot::FindPage> Find(const hot::FindQuery& query);
   // Graph reads over both tiers (tier_graph.cc), same results as the hot tier's.

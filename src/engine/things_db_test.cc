@@ -256,6 +256,36 @@ TEST_F(ThingsDBTest, BatchReusingAColdIdReplacesTheColdRowAtTheNextFlush) {
   EXPECT_EQ(cold.at("a2").data, "{\"again\":true}");
 }
 
+// The engine's WriteBatch refuses an id live in the cold tier, naming the item, and writes
+// nothing; ids that are free (or only tombstoned) go through.
+TEST_F(ThingsDBTest, EngineBatchNamingAColdIdIsAConflict) {
+  Seed();
+  MustFlush(Cutoff(kT0 + 1000));
+  ASSERT_TRUE(db_->Delete("a3").ok());
+  std::vector<hot::BatchItem> batch = {
+      {hot::NewThing{"n1", "t", "{}", std::nullopt}},
+      {hot::NewThing{"a3", "t", "{\"back\":true}", std::nullopt}},  // tombstoned: free again
+      {hot::NewRelationship{"n1", "knows", "b0", std::nullopt}},
+      {hot::NewThing{"a2", "t", "{}", std::nullopt}}};              // cold and live
+  auto refused = db_->WriteBatch(batch);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kConflict);
+  EXPECT_NE(refused.status().message().find("item 3: thing 'a2' already exists"),
+            std::string::npos)
+      << refused.status().ToString();
+  EXPECT_EQ(db_->Get("n1").status().code(), StatusCode::kNotFound);
+  batch.pop_back();
+  auto written = db_->WriteBatch(batch);
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  EXPECT_EQ(written->size(), 3u);
+  EXPECT_EQ(db_->Get("a3")->data, "{\"back\":true}");
+  EXPECT_EQ(db_->Get("a2")->data, "{\"n\":2}");  // the cold row, untouched
+  MustFlush(All());
+  auto cold = ColdThings();  // fails on a duplicate id
+  EXPECT_EQ(cold.at("a3").data, "{\"back\":true}");
+  EXPECT_EQ(cold.count("n1"), 1u);
+}
+
 TEST_F(ThingsDBTest, MaybeFlushFollowsTheThresholds) {
   Seed();
   auto first = db_->MaybeFlush();  // 15 rows < 10000, but the oldest is 1 h old > 5 min

@@ -328,7 +328,7 @@ Result<ApiResponse> HttpApi::CreateThings(Call& call) {
     items.push_back(std::move(item));
   }
   body = json();  // free the parsed tree before the write
-  ASSIGN_OR_RETURN(std::vector<std::string> ids, call.hot().WriteBatch(items));
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, call.store().WriteBatch(items));
   metrics_->AddRowsWritten(call.ns->name(), static_cast<int64_t>(items.size()));
   std::string out = "{\"ids\":[";
   for (size_t id_idx = 0; id_idx < ids.size(); ++id_idx) {

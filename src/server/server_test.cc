@@ -971,6 +971,15 @@ TEST_F(ServerTest, FlushMovesRowsToTheColdTierAndTheyStayVisible) {
                            R"({"fromId":"u3","toId":"u2","type":"knows"})", "application/json");
   ASSERT_TRUE(rel2);
   EXPECT_EQ(rel2->status, 201) << rel2->body;
+  // A batch naming a cold thing's id is a conflict, as a single put is; nothing is written.
+  auto batch = client->Post(
+      "/v1/namespaces/app/things",
+      R"([{"id":"u4","type":"user","data":{}},{"id":"u2","type":"user","data":{}}])",
+      "application/json");
+  ExpectError(batch, 409, "conflict");
+  EXPECT_NE(batch->body.find("item 1: thing 'u2' already exists"), std::string::npos)
+      << batch->body;
+  ExpectError(client->Get("/v1/namespaces/app/things/u4"), 404, "not_found");
   // delete reaches a cold thing.
   auto deleted = client->Delete("/v1/namespaces/app/things/u2");
   ASSERT_TRUE(deleted);
