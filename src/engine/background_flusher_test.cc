@@ -26,19 +26,12 @@ class BackgroundFlusherTest : public testing::EngineTest {
  protected:
   // Every trigger off unless the test turns it on.
   void OpenWith(const std::function<void(EngineOptions&)>& configure) {
-    db_.reset();
-    EngineOptions options;
-    options.data_dir = dir_.string();
-    options.ns = "ns";
-    options.cold_store = faulty_.get();
-    options.clock = &clock_;
+    EngineOptions options = BaseOptions();
     options.flush_max_rows = 0;
     options.flush_max_age_ms = 0;
     options.flush_max_hot_bytes = 0;
     configure(options);
-    auto db = ThingsDB::Open(std::move(options));
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(*db);
+    OpenOptions(std::move(options));
   }
 
   // Polls `done` for up to 60 s (ASan on a busy machine); true when it held.

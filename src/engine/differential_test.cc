@@ -27,23 +27,11 @@ namespace thingsdb::engine {
 namespace {
 
 using testing::EngineTest;
+using testing::ShowRows;
 
 int EnvInt(const char* name, int fallback) {
   const char* value = std::getenv(name);
   return value && *value ? std::atoi(value) : fallback;
-}
-
-std::string Show(const hot::QueryResult& result) {
-  std::string out;
-  for (const auto& row : result.rows) {
-    out += "  ";
-    for (size_t i = 0; i < row.size(); ++i) {
-      if (i) out += " | ";
-      hot::AppendSqlValueJson(out, row[i]);
-    }
-    out += "\n";
-  }
-  return out;
 }
 
 // A status class both sides must agree on.
@@ -210,8 +198,8 @@ class DifferentialTest : public EngineTest {
       EXPECT_EQ(got->columns, want->columns) << sql;
       ASSERT_EQ(got->rows, want->rows) << context << "\n"
                                        << sql << "\nthingsdb:\n"
-                                       << Show(*got) << "reference:\n"
-                                       << Show(*want);
+                                       << ShowRows(*got) << "reference:\n"
+                                       << ShowRows(*want);
     }
   }
 

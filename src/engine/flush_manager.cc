@@ -48,7 +48,8 @@ bool OverBudget(std::chrono::steady_clock::time_point start, size_t done) {
   return done % 64 == 0 && std::chrono::steady_clock::now() - start > kBatchBudget;
 }
 
-Result<int64_t> CountRows(sqlite::Database& db, std::string_view sql, std::string_view arg) {
+// The integer in the first column of `sql`'s first row with ?1 = `arg` (0 when no row).
+Result<int64_t> IntWithText(sqlite::Database& db, std::string_view sql, std::string_view arg) {
   ASSIGN_OR_RETURN(Statement stmt, db.Cached(sql));
   stmt.BindText(1, arg);
   ASSIGN_OR_RETURN(bool row, stmt.Step());
@@ -241,7 +242,7 @@ Result<bool> FlushManager::Begin(int64_t cutoff, Pending& pending, FlushReport& 
     ASSIGN_OR_RETURN(int64_t last_seq, GetTierInt(db_, "flush_seq"));
     pending.seq = last_seq + 1;
     ASSIGN_OR_RETURN(int64_t attempts,
-                     CountRows(db_, "SELECT count(*) FROM thingsdb_flush_journal WHERE seq = ?1",
+                     IntWithText(db_, "SELECT count(*) FROM thingsdb_flush_journal WHERE seq = ?1",
                                std::to_string(pending.seq)));
     pending.flush_id = fmt::format("f{:08d}-{}", pending.seq, attempts);
     ASSIGN_OR_RETURN(
@@ -574,7 +575,7 @@ Status FlushManager::Finish(const std::string& flush_id, std::optional<int64_t> 
   // The keys cannot change before 5b: counted outside the write transaction.
   ASSIGN_OR_RETURN(
       int64_t flushed_rows,
-      CountRows(db_, "SELECT count(*) FROM thingsdb_flush_rows WHERE flush_id = ?1", flush_id));
+      IntWithText(db_, "SELECT count(*) FROM thingsdb_flush_rows WHERE flush_id = ?1", flush_id));
   auto publish_start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
   ASSIGN_OR_RETURN(Statement journal, db_.Prepare("SELECT seq, cutoff, state FROM "
@@ -643,7 +644,7 @@ Status FlushManager::FinishDeletes(const std::string& flush_id, FlushReport* rep
     if (report) report->finish_lock_us = std::max(report->finish_lock_us, MicrosSince(start));
   };
   ASSIGN_OR_RETURN(int64_t max_tombstone,
-                   CountRows(db_, "SELECT max_tombstone FROM thingsdb_flush_journal "
+                   IntWithText(db_, "SELECT max_tombstone FROM thingsdb_flush_journal "
                                   "WHERE flush_id = ?1", flush_id));
   while (max_tombstone > 0) {
     auto lock = batch_lock();

@@ -436,12 +436,7 @@ TEST_F(MaintenanceTest, OrphansOlderThanTheGraceAreRemoved) {
 TEST_F(MaintenanceTest, MaintenanceRunsOnItsScheduleFromTheBackgroundFlusher) {
   Seed();
   Observed expected = Observe();
-  db_.reset();
-  EngineOptions options;
-  options.data_dir = dir_.string();
-  options.ns = "ns";
-  options.cold_store = faulty_.get();
-  options.clock = &clock_;
+  EngineOptions options = BaseOptions();
   options.flush_max_rows = 0;
   options.flush_max_age_ms = 0;
   options.flush_max_hot_bytes = 0;
@@ -449,9 +444,7 @@ TEST_F(MaintenanceTest, MaintenanceRunsOnItsScheduleFromTheBackgroundFlusher) {
   options.compact_min_files = 2;
   options.snapshot_retention_ms = 0;
   options.snapshot_retain_last = 2;
-  auto db = ThingsDB::Open(options);
-  ASSERT_TRUE(db.ok()) << db.status().ToString();
-  db_ = std::move(*db);
+  OpenOptions(std::move(options));
   auto early = db_->MaybeMaintain();
   ASSERT_TRUE(early.ok());
   EXPECT_FALSE(early->has_value());  // not yet an interval since Open

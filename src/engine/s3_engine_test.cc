@@ -29,22 +29,10 @@ namespace thingsdb::engine {
 namespace {
 
 using testing::EngineTest;
+using testing::ShowRows;
 
 constexpr int64_t kT0 = 1'700'000'000'000;
 constexpr int64_t kHour = 3'600'000;
-
-std::string Show(const hot::QueryResult& result) {
-  std::string out;
-  for (const auto& row : result.rows) {
-    out += "  ";
-    for (size_t i = 0; i < row.size(); ++i) {
-      if (i) out += " | ";
-      hot::AppendSqlValueJson(out, row[i]);
-    }
-    out += "\n";
-  }
-  return out;
-}
 
 // EngineTest (temporary data dir, settable clock, tier helpers) with the cold tier on moto.
 class S3EngineTest : public EngineTest {
@@ -71,15 +59,8 @@ class S3EngineTest : public EngineTest {
 
   // (Re)opens the engine over the same data dir with the cold tier on the S3 store.
   void OpenS3() {
-    db_.reset();
-    EngineOptions options;
-    options.data_dir = dir_.string();
-    options.ns = "ns";
-    options.cold_store = s3_.get();
-    options.clock = &clock_;
-    auto db = ThingsDB::Open(std::move(options));
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(*db);
+    cold_store_ = s3_.get();
+    Open();
   }
 
   // The object keys under the test's prefix, listed by a store of its own (not the engine's).
@@ -117,13 +98,13 @@ class S3EngineTest : public EngineTest {
     EXPECT_EQ(result.rows.size(), 1u) << sql;
     if (result.rows.size() != 1 || result.rows[0].size() != 1) return -999999;
     const auto* value = std::get_if<int64_t>(&result.rows[0][0]);
-    EXPECT_NE(value, nullptr) << sql << ":\n" << Show(result);
+    EXPECT_NE(value, nullptr) << sql << ":\n" << ShowRows(result);
     return value ? *value : -999999;
   }
   // Every query of `queries` shown as text (compared before and after flushes and reopen).
   std::map<std::string, std::string> Answers(const std::vector<std::string>& queries) {
     std::map<std::string, std::string> out;
-    for (const auto& sql : queries) out[sql] = Show(MustQuery(sql));
+    for (const auto& sql : queries) out[sql] = ShowRows(MustQuery(sql));
     return out;
   }
   // Get of each id as ThingJson, or "not-found" / the error.

@@ -145,14 +145,7 @@ Result<std::vector<std::string>> TierReader::Explain(std::string_view sql) {
     return Status::InvalidArgument("only read-only SQL can be explained");
   }
   RETURN_IF_ERROR(check.status());
-  ASSIGN_OR_RETURN(sqlite::Statement stmt, db_->Prepare("EXPLAIN QUERY PLAN " + std::string(sql)));
-  std::vector<std::string> lines;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    lines.emplace_back(stmt.ColumnText(3));
-  }
-  return lines;
+  return db_->QueryPlan(sql);
 }
 
 }  // namespace thingsdb::engine

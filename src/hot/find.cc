@@ -269,14 +269,7 @@ Result<std::vector<std::string>> HotStore::ExplainQueryPlan(std::string_view sql
   RETURN_IF_ERROR(reader->QueryInt("SELECT count(*) FROM sqlite_schema"));
   ASSIGN_OR_RETURN(Statement check, reader->Prepare(sql));
   if (!check.ReadOnly()) return Status::InvalidArgument("only read-only SQL can be explained");
-  ASSIGN_OR_RETURN(Statement stmt, reader->Prepare("EXPLAIN QUERY PLAN " + std::string(sql)));
-  std::vector<std::string> lines;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    lines.emplace_back(stmt.ColumnText(3));
-  }
-  return lines;
+  return reader->QueryPlan(sql);
 }
 
 }  // namespace thingsdb::hot

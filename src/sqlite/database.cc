@@ -272,6 +272,17 @@ void Database::SetWalHook(std::function<void(int64_t frames)> on_commit,
   sqlite3_wal_hook(db_, &WalHook, this);
 }
 
+Result<std::vector<std::string>> Database::QueryPlan(std::string_view sql) {
+  ASSIGN_OR_RETURN(Statement stmt, Prepare("EXPLAIN QUERY PLAN " + std::string(sql)));
+  std::vector<std::string> lines;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    lines.emplace_back(stmt.ColumnText(3));  // id, parent, notused, detail
+  }
+  return lines;
+}
+
 int64_t Database::Changes() const { return sqlite3_changes64(db_); }
 int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 std::string Database::ErrorMessage() const { return sqlite3_errmsg(db_); }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 #include <unordered_map>
 
 #include "core/status.h"
@@ -91,6 +92,8 @@ class Database {
   // handle goes away. Past kMaxCachedStatements distinct texts, new ones are prepared
   // uncached (owned), so arbitrary user SQL cannot grow the cache without bound.
   Result<Statement> Cached(std::string_view sql);
+  // EXPLAIN QUERY PLAN of `sql`: the detail text of each row of the plan, in order.
+  Result<std::vector<std::string>> QueryPlan(std::string_view sql);
   // Reads a single integer (e.g. a PRAGMA); `fallback` when there is no row.
   Result<int64_t> QueryInt(std::string_view sql, int64_t fallback = 0);
 

@@ -12,10 +12,25 @@
 
 #include "cold/cold_reader.h"
 #include "engine/things_db.h"
+#include "hot/query.h"
 #include "objectstore/fault_injecting_store.h"
 #include "objectstore/memory_store.h"
 
 namespace thingsdb::engine::testing {
+
+// The rows of a query result, one line each (for failure messages).
+inline std::string ShowRows(const hot::QueryResult& result) {
+  std::string out;
+  for (const auto& row : result.rows) {
+    out += "  ";
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (i) out += " | ";
+      hot::AppendSqlValueJson(out, row[i]);
+    }
+    out += "\n";
+  }
+  return out;
+}
 
 class EngineTest : public ::testing::Test {
  protected:
@@ -31,19 +46,27 @@ class EngineTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  // (Re)opens the engine over the same directory and store.
-  void Open(FlushHook hook = nullptr) {
-    db_.reset();
+  // The options Open uses: this fixture's directory, namespace, cold store and clock.
+  EngineOptions BaseOptions(FlushHook hook = nullptr) {
     EngineOptions options;
     options.data_dir = dir_.string();
     options.ns = "ns";
     options.cold_store = cold_store_ ? cold_store_ : faulty_.get();
     options.clock = &clock_;
     options.flush_hook = std::move(hook);
+    return options;
+  }
+
+  // (Re)opens the engine with `options` (usually BaseOptions(), adjusted).
+  void OpenOptions(EngineOptions options) {
+    db_.reset();
     auto db = ThingsDB::Open(std::move(options));
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     db_ = std::move(*db);
   }
+
+  // (Re)opens the engine over the same directory and store.
+  void Open(FlushHook hook = nullptr) { OpenOptions(BaseOptions(std::move(hook))); }
 
   hot::Thing Put(const std::string& id, const std::string& data, const std::string& type = "t") {
     auto thing = db_->Put({id, type, data, std::nullopt});
