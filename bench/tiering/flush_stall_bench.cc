@@ -5,6 +5,13 @@
 // flushes them. Prints the longest and the 99th percentile latency of each before and
 // during the flush, the flush's own time, and how long it held the writer lock: Begin's
 // write transactions, the publishing transaction and the batches of deletes.
+//
+// A virtual machine can lose its CPUs to the host for a while (seen here: both vCPUs gone
+// for ~100 ms at a time, the host's CPU quota period, while /proc/stat counts "steal"). A
+// probe thread that sleeps 1 ms at a time records every late wake-up (> 10 ms) with the
+// steal time the kernel counted meanwhile; a wake-up late mostly by steal (steal >= half
+// its length) is a machine pause, and the bench prints the longest stalls both with and
+// without the calls that overlapped one.
 // Usage: thingsdb_flush_stall_bench [rows] [dir]
 #include <fmt/format.h>
 #include <unistd.h>
@@ -32,9 +39,90 @@ std::string Data(int64_t n) {
   return fmt::format("{{\"n\":{},\"email\":\"user{}@example.com\",\"name\":\"name {}\"}}", n, n, n);
 }
 
+// CPU time stolen by the host, summed over the CPUs (the 8th value of /proc/stat's "cpu"
+// line, in clock ticks), in ms; 0 where unreadable.
+double StealMs() {
+  std::FILE* file = std::fopen("/proc/stat", "r");
+  if (!file) return 0;
+  unsigned long long v[8] = {};
+  int n = std::fscanf(file, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+                      &v[3], &v[4], &v[5], &v[6], &v[7]);
+  std::fclose(file);
+  return n == 8 ? static_cast<double>(v[7]) * 1000.0 / static_cast<double>(::sysconf(_SC_CLK_TCK))
+                : 0;
+}
+
+struct Pause {
+  Clock::time_point from, to;
+  double steal_ms;
+  double Ms() const { return std::chrono::duration<double, std::milli>(to - from).count(); }
+  bool Machine() const { return steal_ms >= Ms() / 2; }
+};
+
+// The probe thread: wakes every millisecond and records each wake-up later than 10 ms.
+class PauseProbe {
+ public:
+  PauseProbe()
+      : thread_([this] {
+          double steal = StealMs();
+          while (!stop_.load()) {
+            auto from = Clock::now();
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            auto to = Clock::now();
+            double now_steal = StealMs();
+            if (to - from > std::chrono::milliseconds(10)) {
+              std::lock_guard<std::mutex> lock(mu_);
+              pauses_.push_back({from, to, now_steal - steal});
+            }
+            steal = now_steal;
+          }
+        }) {}
+  ~PauseProbe() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  std::vector<Pause> machine_pauses() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<Pause> out;
+    for (const Pause& pause : pauses_) {
+      if (pause.Machine()) out.push_back(pause);
+    }
+    return out;
+  }
+  std::vector<Pause> all() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return pauses_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<Pause> pauses_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
 struct Latencies {
   std::vector<double> ms;
+  std::vector<Clock::time_point> starts;
+  void Add(Clock::time_point start, double took_ms) {
+    starts.push_back(start);
+    ms.push_back(took_ms);
+  }
   double Max() const { return ms.empty() ? 0 : *std::max_element(ms.begin(), ms.end()); }
+  // The longest call that did not overlap a machine pause.
+  double MaxOutside(const std::vector<Pause>& pauses) const {
+    double out = 0;
+    for (size_t idx = 0; idx < ms.size(); ++idx) {
+      auto end = starts[idx] + std::chrono::duration_cast<Clock::duration>(
+                                   std::chrono::duration<double, std::milli>(ms[idx]));
+      bool paused = std::any_of(pauses.begin(), pauses.end(), [&](const Pause& pause) {
+        return pause.from < end && starts[idx] < pause.to;
+      });
+      if (!paused) out = std::max(out, ms[idx]);
+    }
+    return out;
+  }
   double P99() const {
     if (ms.empty()) return 0;
     std::vector<double> sorted = ms;
@@ -71,6 +159,8 @@ int Run(int64_t rows, const std::filesystem::path& dir) {
     }
   }
 
+  PauseProbe probe;
+  double steal_start = StealMs();
   std::atomic<bool> stop{false};
   std::atomic<int> phase{0};  // 0: before the flusher starts, 1: flusher running
   std::mutex mu;
@@ -83,7 +173,7 @@ int Run(int64_t rows, const std::filesystem::path& dir) {
       double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
       if (!put.ok()) ++errors;
       std::lock_guard<std::mutex> lock(mu);
-      (phase.load() == 0 ? before : during).ms.push_back(ms);
+      (phase.load() == 0 ? before : during).Add(start, ms);
     }
   });
   std::thread relater([&] {
@@ -96,7 +186,7 @@ int Run(int64_t rows, const std::filesystem::path& dir) {
         ++errors;
       }
       std::lock_guard<std::mutex> lock(mu);
-      (phase.load() == 0 ? relate_before : relate_during).ms.push_back(ms);
+      (phase.load() == 0 ? relate_before : relate_during).Add(start, ms);
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   });
@@ -122,6 +212,14 @@ int Run(int64_t rows, const std::filesystem::path& dir) {
   stop = true;
   writer.join();
   relater.join();
+  probe.Stop();
+  double steal_ms = StealMs() - steal_start;
+  std::vector<Pause> machine = probe.machine_pauses();
+  double longest_pause = 0, longest_other = 0;
+  for (const Pause& pause : probe.all()) {
+    (pause.Machine() ? longest_pause : longest_other) =
+        std::max(pause.Machine() ? longest_pause : longest_other, pause.Ms());
+  }
   fmt::print("rows flushed            {}\n", flushed_rows);
   fmt::print("flush (trigger to done) {:.0f} ms\n", flush_ms);
   fmt::print("puts before / during    {} / {}\n", before.ms.size(), during.ms.size());
@@ -134,6 +232,14 @@ int Run(int64_t rows, const std::filesystem::path& dir) {
   fmt::print("relate max during flush {:.2f} ms (p99 {:.3f} ms)\n", relate_during.Max(),
              relate_during.P99());
   fmt::print("put / relate errors     {}\n", errors.load());
+  fmt::print(
+      "machine pauses          {} (longest {:.1f} ms; CPU steal in the run {:.0f} ms); "
+      "other late wake-ups of the probe: longest {:.1f} ms\n",
+      machine.size(), longest_pause, steal_ms, longest_other);
+  fmt::print("put max during flush outside machine pauses    {:.2f} ms\n",
+             during.MaxOutside(machine));
+  fmt::print("relate max during flush outside machine pauses {:.2f} ms\n",
+             relate_during.MaxOutside(machine));
   fmt::print(
       "flush: snapshot read {:.1f} ms, longest Begin write txn {:.1f} ms, publish txn "
       "{:.1f} ms, longest delete txn {:.1f} ms, finish in all {:.1f} ms\n",

@@ -25,14 +25,38 @@ namespace {
 
 constexpr char kFlushIdKey[] = "thingsdb.flush-id";
 // Begin journals the row keys, and the flush deletes its hot rows after publishing, in
-// write transactions of at most this many rows that stop early once their statements have
-// run for kBatchBudget (each holds the writer lock briefly, the commit included), with a
-// pause after each in which a waiting writer (its busy handler polls every millisecond)
-// takes the lock.
+// write transactions of at most this many rows, paced by a BatchPacer so that each holds
+// the writer lock for about kLockBudget, with a pause after each in which a waiting writer
+// (its busy handler polls every millisecond) takes the lock.
 constexpr size_t kFlushRowsBatch = 2000;
 constexpr size_t kFinishBatch = 2000;
-constexpr auto kBatchBudget = std::chrono::milliseconds(15);
+constexpr auto kLockBudget = std::chrono::microseconds(12000);
+constexpr auto kMinStatementBudget = std::chrono::microseconds(3000);
 constexpr auto kWriterGap = std::chrono::milliseconds(2);
+
+// Ends a flush's write transaction once its statements have run for the lock budget less
+// what the previous commit took: a commit writes the transaction's dirty pages to the WAL
+// while it still holds the lock, and a batch of deletes dirties pages of every index of
+// every row, so its commit can take as long as its statements.
+class BatchPacer {
+  using Clock = std::chrono::steady_clock;
+
+ public:
+  void Start() { start_ = Clock::now(); }
+  // Checked every 16 rows (a clock read costs more than an indexed insert).
+  bool Over(size_t done) const {
+    return done % 16 == 0 && Clock::now() - start_ > statement_budget_;
+  }
+  void Committed(Clock::time_point commit_start) {
+    auto commit = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() -
+                                                                        commit_start);
+    statement_budget_ = std::clamp(kLockBudget - commit, kMinStatementBudget, kLockBudget);
+  }
+
+ private:
+  Clock::time_point start_ = Clock::now();
+  std::chrono::microseconds statement_budget_ = kLockBudget;
+};
 
 // Between two write transactions of a flush: a PASSIVE checkpoint on the flush's own
 // connection (outside any transaction, so it blocks no writer), so that the WAL the flush
@@ -42,10 +66,6 @@ constexpr auto kWriterGap = std::chrono::milliseconds(2);
 void YieldToWriters(sqlite::Database& db) {
   (void)db.Exec("PRAGMA wal_checkpoint(PASSIVE)");  // best effort: BUSY just means later
   std::this_thread::sleep_for(kWriterGap);
-}
-
-bool OverBudget(std::chrono::steady_clock::time_point start, size_t done) {
-  return done % 64 == 0 && std::chrono::steady_clock::now() - start > kBatchBudget;
 }
 
 // The integer in the first column of `sql`'s first row with ?1 = `arg` (0 when no row).
@@ -261,8 +281,10 @@ Result<bool> FlushManager::Begin(int64_t cutoff, Pending& pending, FlushReport& 
   // a row deleted after the read snapshot but before its key gets the tombstone here.
   size_t thing_idx = 0;
   size_t rel_idx = 0;
+  BatchPacer pacer;
   while (thing_idx < pending.things.size() || rel_idx < pending.relationships.size()) {
     auto txn_start = std::chrono::steady_clock::now();
+    pacer.Start();
     ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
     ASSIGN_OR_RETURN(Statement keys,
                      db_.Cached("INSERT INTO thingsdb_flush_rows(flush_id, kind, id, stamp) "
@@ -271,7 +293,7 @@ Result<bool> FlushManager::Begin(int64_t cutoff, Pending& pending, FlushReport& 
     ASSIGN_OR_RETURN(Statement rel_exists,
                      db_.Cached("SELECT 1 FROM relationships WHERE id = ?1"));
     int64_t now = clock_.NowMs();
-    for (size_t batch = 0; batch < kFlushRowsBatch && !OverBudget(txn_start, batch + 1);
+    for (size_t batch = 0; batch < kFlushRowsBatch && !pacer.Over(batch + 1);
          ++batch) {
       const char* kind = nullptr;
       const std::string* id = nullptr;
@@ -297,7 +319,9 @@ Result<bool> FlushManager::Begin(int64_t cutoff, Pending& pending, FlushReport& 
       RETURN_IF_ERROR(keys.Run());
       keys.Reset();
     }
+    auto commit_start = std::chrono::steady_clock::now();
     RETURN_IF_ERROR(txn.Commit());
+    pacer.Committed(commit_start);
     report.begin_lock_us = std::max(report.begin_lock_us, MicrosSince(txn_start));
     YieldToWriters(db_);
   }
@@ -669,9 +693,11 @@ Status FlushManager::FinishDeletes(const std::string& flush_id, FlushReport* rep
     lock = {};
     YieldToWriters(db_);
   }
+  BatchPacer pacer;
   while (true) {
     auto lock = batch_lock();
     auto start = std::chrono::steady_clock::now();
+    pacer.Start();
     ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
     std::vector<std::tuple<std::string, std::string, int64_t>> batch;
     {
@@ -705,7 +731,7 @@ Status FlushManager::FinishDeletes(const std::string& flush_id, FlushReport* rep
                      db_.Cached("DELETE FROM relationships WHERE id = ?1 AND created_at = ?2"));
     size_t done = 0;
     for (const auto& [kind, id, stamp] : batch) {
-      if (OverBudget(start, ++done)) break;  // the rest in the next transaction
+      if (pacer.Over(++done)) break;  // the rest in the next transaction
       drop_key.BindText(1, flush_id).BindText(2, kind).BindText(3, id);
       RETURN_IF_ERROR(drop_key.Run());
       drop_key.Reset();
@@ -714,7 +740,9 @@ Status FlushManager::FinishDeletes(const std::string& flush_id, FlushReport* rep
       RETURN_IF_ERROR(drop_row.Run());
       drop_row.Reset();
     }
+    auto commit_start = std::chrono::steady_clock::now();
     RETURN_IF_ERROR(txn.Commit());
+    pacer.Committed(commit_start);
     note_lock(start);
     lock = {};
     if (report) RETURN_IF_ERROR(Hook("finish_batch"));  // a flush's, not recovery's

@@ -20,6 +20,10 @@ using sqlite::Transaction;
 
 namespace {
 
+// The flush connection's page cache (KiB): a batch's dirty pages stay in memory until its
+// commit.
+constexpr int64_t kFlushCacheKib = 64 << 10;
+
 hot::Thing ToHotThing(const cold::ColdThing& thing) {
   return hot::Thing{thing.id,        thing.type,       thing.data,
                     thing.embedding, thing.created_at, thing.updated_at};
@@ -120,8 +124,7 @@ Status ThingsDB::Init() {
 
   // The engine's connection: foreign keys off, so moving or tombstoning rows fires no
   // cascade; the engine enforces references across tiers itself.
-  ASSIGN_OR_RETURN(db_, sqlite::Database::Open(hot_->path()));
-  RETURN_IF_ERROR(db_->Exec("PRAGMA foreign_keys = OFF"));
+  ASSIGN_OR_RETURN(db_, hot_->OpenSideWriter(options_.hot.cache_size_kib));
   RETURN_IF_ERROR(ApplyTierSchema(*db_));
 
   if (options_.cold_store) {
@@ -140,8 +143,9 @@ Status ThingsDB::Init() {
   // The flush's own connection and table handles: it reads rows, writes files and commits
   // to Iceberg without the engine mutex, and takes it only to recover, to publish and for
   // each batch of the deletes that follow (docs/tiering.md "Flush protocol").
-  ASSIGN_OR_RETURN(flush_db_, sqlite::Database::Open(hot_->path()));
-  RETURN_IF_ERROR(flush_db_->Exec("PRAGMA foreign_keys = OFF"));
+  // Its page cache holds a batch's dirty pages (a delete batch touches every index of
+  // each row): a smaller one spills them to the WAL inside the transaction.
+  ASSIGN_OR_RETURN(flush_db_, hot_->OpenSideWriter(kFlushCacheKib));
   ASSIGN_OR_RETURN(flush_things_,
                    warehouse.OpenOrCreate(options_.ns, cold::TableLayout::Things()));
   ASSIGN_OR_RETURN(flush_relationships_,

@@ -174,6 +174,17 @@ Status HotStore::Init() {
   return Status::OK();
 }
 
+Result<std::unique_ptr<Database>> HotStore::OpenSideWriter(int64_t cache_size_kib) {
+  ASSIGN_OR_RETURN(auto db, Database::Open(path_));
+  ASSIGN_OR_RETURN(int64_t page_size, db->QueryInt("PRAGMA page_size"));
+  RETURN_IF_ERROR(db->Exec(fmt::format(
+      "PRAGMA synchronous = {}; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -{}; "
+      "PRAGMA temp_store = MEMORY; PRAGMA max_page_count = {}",
+      options_.synchronous_full ? "FULL" : "NORMAL", cache_size_kib,
+      options_.limits.max_namespace_bytes / page_size)));
+  return db;
+}
+
 Result<std::unique_ptr<Database>> HotStore::OpenReader() {
   sqlite::OpenOptions open;
   open.read_only = true;

@@ -204,6 +204,13 @@ class HotStore {
   const std::string& path() const { return path_; }
   const HotOptions& options() const { return options_; }
 
+  // Another read-write connection to hot.db with the writer's settings (synchronous, page
+  // cache of `cache_size_kib`, temp store, namespace size cap) and foreign keys OFF: for an
+  // owner that writes beside the writer and enforces references itself (the engine's
+  // tiering). Without it a plain connection would fsync every commit (SQLite's default
+  // synchronous = FULL) while holding the write lock. The caller owns it (one thread).
+  Result<std::unique_ptr<sqlite::Database>> OpenSideWriter(int64_t cache_size_kib);
+
  private:
   // A read connection borrowed from the pool; returned when the lease goes away.
   class ReaderLease {
