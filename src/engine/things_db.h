@@ -160,8 +160,8 @@ class ThingsDB {
   Status Unrelate(std::string_view from_id, std::string_view type, std::string_view to_id);
   // The hot tier's WriteBatch (one transaction, all or nothing) after checking that no
   // thing id the batch names is live in the cold tier: Conflict naming the item, as Put
-  // (the hot tier refuses an id live in hot itself). A relationship to a cold thing is
-  // refused by the hot tier's foreign keys (NotFound naming the item).
+  // (the hot tier refuses an id live in hot itself). A relationship may name a cold thing,
+  // as Relate; one that duplicates a live relationship of either tier is Conflict.
   Result<std::vector<std::string>> WriteBatch(const std::vector<hot::BatchItem>& items);
   // The hot tier's find, over both tiers (same SQL, same cursors).
   Result<hot::FindPage> Find(const hot::FindQuery& query);

@@ -286,6 +286,62 @@ TEST_F(ThingsDBTest, EngineBatchNamingAColdIdIsAConflict) {
   EXPECT_EQ(cold.count("n1"), 1u);
 }
 
+// A batch may relate cold things (to each other, to hot ones, to things it creates), as
+// Relate does; a relationship that duplicates a cold one is a Conflict naming the item, one
+// to a missing thing is NotFound naming it, and either way nothing is written. The hot
+// tier's foreign keys are back on afterwards (a hot delete still cascades).
+TEST_F(ThingsDBTest, EngineBatchRelatesColdThings) {
+  Seed();
+  MustFlush(Cutoff(kT0 + 1000));  // a0..a9 and a0->a1, a2->a3 cold; b0..b4 hot
+  std::vector<hot::BatchItem> batch = {
+      {hot::NewThing{"n1", "t", "{}", std::nullopt}},
+      {hot::NewRelationship{"n1", "knows", "a4", std::nullopt}},  // new -> cold
+      {hot::NewRelationship{"a5", "knows", "a6", std::nullopt}},  // cold -> cold
+      {hot::NewRelationship{"b0", "knows", "a7", std::nullopt}},  // hot -> cold
+      {hot::NewRelationship{"a2", "knows", "a3", std::nullopt}}};  // a cold duplicate
+  auto duplicate = db_->WriteBatch(batch);
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_EQ(duplicate.status().code(), StatusCode::kConflict) << duplicate.status().ToString();
+  EXPECT_NE(duplicate.status().message().find("item 4: relationship 'a2' -[knows]-> 'a3'"),
+            std::string::npos)
+      << duplicate.status().ToString();
+  EXPECT_EQ(db_->Get("n1").status().code(), StatusCode::kNotFound);
+  batch.back() = {hot::NewRelationship{"a8", "knows", "gone", std::nullopt}};
+  auto missing = db_->WriteBatch(batch);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound) << missing.status().ToString();
+  EXPECT_NE(missing.status().message().find("item 4"), std::string::npos)
+      << missing.status().ToString();
+  EXPECT_EQ(db_->Get("n1").status().code(), StatusCode::kNotFound);
+  batch.pop_back();
+  auto written = db_->WriteBatch(batch);
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  EXPECT_EQ(written->size(), 4u);
+  auto ends = [&](const std::string& id) {
+    std::vector<std::string> out;
+    auto related = db_->Related(id, hot::RelatedOptions{std::string("knows")});
+    EXPECT_TRUE(related.ok()) << related.status().ToString();
+    if (related.ok()) {
+      for (const auto& r : *related) out.push_back(r.thing.id);
+    }
+    return out;
+  };
+  EXPECT_EQ(ends("n1"), std::vector<std::string>{"a4"});
+  EXPECT_EQ(ends("a5"), std::vector<std::string>{"a6"});
+  EXPECT_EQ(ends("b0"), std::vector<std::string>{"a7"});
+  // Foreign keys are on again on the hot writer: deleting a hot thing through the hot tier
+  // cascades to its hot relationships.
+  ASSERT_TRUE(db_->hot().Relate({"b1", "knows", "b2", std::nullopt}).ok());
+  ASSERT_TRUE(db_->hot().Delete("b2").ok());
+  auto left = db_->engine_db().QueryInt("SELECT count(*) FROM relationships WHERE to_id = 'b2'");
+  ASSERT_TRUE(left.ok());
+  EXPECT_EQ(*left, 0);
+  // The relationships to cold things survive the next flush, once, in the cold tier.
+  MustFlush(All());
+  EXPECT_EQ(ends("a5"), std::vector<std::string>{"a6"});
+  EXPECT_EQ(ends("n1"), std::vector<std::string>{"a4"});
+}
+
 TEST_F(ThingsDBTest, MaybeFlushFollowsTheThresholds) {
   Seed();
   auto first = db_->MaybeFlush();  // 15 rows < 10000, but the oldest is 1 h old > 5 min

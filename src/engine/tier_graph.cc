@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -139,7 +141,59 @@ Result<std::vector<std::string>> ThingsDB::WriteBatch(const std::vector<hot::Bat
           fmt::format("item {}: thing '{}' already exists", first_item.at(id), id));
     }
   }
-  return hot_->WriteBatch(items);
+  // Relationship ends no item creates may be cold-only things, which the hot tier's foreign
+  // keys would refuse: every end live in either tier goes to it as an external end. Under
+  // mu_, as Relate: no Delete of an end and no batch of a flush's deletes runs between this
+  // read and the write.
+  std::vector<size_t> rel_items;
+  std::vector<std::string> ends;
+  std::unordered_set<std::string> seen;
+  for (size_t item_idx = 0; item_idx < items.size(); ++item_idx) {
+    const auto* rel = std::get_if<hot::NewRelationship>(&items[item_idx].op);
+    if (!rel) continue;
+    rel_items.push_back(item_idx);
+    for (const std::string* end : {&rel->from_id, &rel->to_id}) {
+      if (!first_item.count(*end) && seen.insert(*end).second) ends.push_back(*end);
+    }
+  }
+  if (ends.empty()) return hot_->WriteBatch(items);
+  std::lock_guard<std::mutex> lock(mu_);
+  std::unordered_set<std::string> live;
+  for (size_t begin = 0; begin < ends.size(); begin += kInChunk) {
+    ASSIGN_OR_RETURN(auto found,
+                     Query("SELECT id FROM things WHERE id IN (SELECT value FROM json_each(?1))",
+                           {JsonIdList(ends, begin)}));
+    for (auto& row : found.rows) live.insert(std::get<std::string>(row[0]));
+  }
+  // A relationship between two existing things may duplicate a live one of either tier
+  // (the hot tier's unique index sees only hot rows): Conflict naming the item, as Relate.
+  std::vector<std::string> froms;
+  std::unordered_set<std::string> from_seen;
+  for (size_t item_idx : rel_items) {
+    const auto& rel = std::get<hot::NewRelationship>(items[item_idx].op);
+    if (live.count(rel.from_id) && live.count(rel.to_id) &&
+        from_seen.insert(rel.from_id).second) {
+      froms.push_back(rel.from_id);
+    }
+  }
+  std::set<std::tuple<std::string, std::string, std::string>> existing;
+  for (size_t begin = 0; begin < froms.size(); begin += kInChunk) {
+    ASSIGN_OR_RETURN(auto found, Query("SELECT from_id, to_id, type FROM relationships WHERE "
+                                       "from_id IN (SELECT value FROM json_each(?1))",
+                                       {JsonIdList(froms, begin)}));
+    for (auto& row : found.rows) {
+      existing.emplace(std::get<std::string>(row[0]), std::get<std::string>(row[1]),
+                       std::get<std::string>(row[2]));
+    }
+  }
+  for (size_t item_idx : rel_items) {
+    const auto& rel = std::get<hot::NewRelationship>(items[item_idx].op);
+    if (existing.count({rel.from_id, rel.to_id, rel.type})) {
+      return Status::Conflict(fmt::format("item {}: relationship '{}' -[{}]-> '{}' already exists",
+                                          item_idx, rel.from_id, rel.type, rel.to_id));
+    }
+  }
+  return hot_->WriteBatch(items, live);
 }
 
 Status ThingsDB::Unrelate(std::string_view from_id, std::string_view type,

@@ -90,9 +90,17 @@ Status CheckExists(Database& db, std::string_view id, std::string_view role) {
 
 }  // namespace
 
-Result<Relationship> HotStore::InsertRelationship(const NewRelationship& rel, int64_t now) {
-  RETURN_IF_ERROR(CheckExists(*writer_, rel.from_id, "from"));
-  RETURN_IF_ERROR(CheckExists(*writer_, rel.to_id, "to"));
+Result<Relationship> HotStore::InsertRelationship(
+    const NewRelationship& rel, int64_t now,
+    const std::unordered_set<std::string>* external_ends) {
+  for (auto [end, role] : {std::pair<const std::string*, const char*>{&rel.from_id, "from"},
+                           {&rel.to_id, "to"}}) {
+    Status exists = CheckExists(*writer_, *end, role);
+    if (!exists.ok() && !(exists.code() == StatusCode::kNotFound && external_ends &&
+                          external_ends->count(*end))) {
+      return exists;
+    }
+  }
   ASSIGN_OR_RETURN(Statement stmt,
                    writer_->Cached("INSERT INTO relationships(id, from_id, to_id, type, data, "
                                    "created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"));

@@ -271,7 +271,8 @@ Result<Thing> HotStore::Put(const NewThing& thing) {
   return Thing{std::move(id), thing.type, thing.data, thing.embedding, now, now};
 }
 
-Result<std::vector<std::string>> HotStore::WriteBatch(const std::vector<BatchItem>& items) {
+Result<std::vector<std::string>> HotStore::WriteBatch(
+    const std::vector<BatchItem>& items, const std::unordered_set<std::string>& external_ends) {
   int64_t bytes = 0;
   size_t new_things = 0;
   for (size_t item_idx = 0; item_idx < items.size(); ++item_idx) {
@@ -290,6 +291,18 @@ Result<std::vector<std::string>> HotStore::WriteBatch(const std::vector<BatchIte
   ids.reserve(items.size());
   std::lock_guard<std::mutex> lock(write_mu_);
   RETURN_IF_ERROR(CheckNamespaceSize(bytes));
+  // Relationships to external ends: foreign keys off for this transaction (a pragma that
+  // only takes effect outside one), back on when it has ended either way.
+  struct ForeignKeysOff {
+    Database* db = nullptr;
+    ~ForeignKeysOff() {
+      if (db) (void)db->Exec("PRAGMA foreign_keys = ON");
+    }
+  } foreign_keys_off;
+  if (!external_ends.empty()) {
+    RETURN_IF_ERROR(writer_->Exec("PRAGMA foreign_keys = OFF"));
+    foreign_keys_off.db = writer_.get();
+  }
   ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_));
   // A bulk load into an empty things table: its three secondary indexes are built once,
   // after the rows (schema.h DropThingsSecondaryIndexes); all inside this transaction.
@@ -308,7 +321,8 @@ Result<std::vector<std::string>> HotStore::WriteBatch(const std::vector<BatchIte
       if (!id.ok()) return id.status().WithContext(fmt::format("item {}", item_idx));
       ids.push_back(std::move(*id));
     } else {
-      auto rel = InsertRelationship(std::get<NewRelationship>(items[item_idx].op), now);
+      auto rel =
+          InsertRelationship(std::get<NewRelationship>(items[item_idx].op), now, &external_ends);
       if (!rel.ok()) return rel.status().WithContext(fmt::format("item {}", item_idx));
       ids.push_back(std::move(rel->id));
     }

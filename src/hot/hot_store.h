@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <variant>
 #include <vector>
 
@@ -167,7 +168,12 @@ class HotStore {
 
   // Writes every item in one transaction; on error nothing is written and the message says
   // which item ("item 3: …"). Returns the ids of the things and relationships written.
-  Result<std::vector<std::string>> WriteBatch(const std::vector<BatchItem>& items);
+  // `external_ends`: thing ids that live outside this store (the engine's cold tier), which
+  // a relationship may name though no hot row has them (the batch then runs with foreign
+  // keys off; every other end is still checked).
+  Result<std::vector<std::string>> WriteBatch(
+      const std::vector<BatchItem>& items,
+      const std::unordered_set<std::string>& external_ends = {});
 
   // Queries.
   Result<FindPage> Find(const FindQuery& query);
@@ -239,7 +245,9 @@ class HotStore {
   // Writer-side pieces; the caller holds write_mu_ and an open transaction.
   Status CheckNamespaceSize(int64_t incoming_bytes);
   Result<std::string> InsertThing(const NewThing& thing, int64_t now);
-  Result<Relationship> InsertRelationship(const NewRelationship& rel, int64_t now);
+  Result<Relationship> InsertRelationship(
+      const NewRelationship& rel, int64_t now,
+      const std::unordered_set<std::string>* external_ends = nullptr);
   Result<Thing> GetOn(sqlite::Database& db, std::string_view id);
 
   std::string path_;

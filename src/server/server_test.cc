@@ -980,6 +980,16 @@ TEST_F(ServerTest, FlushMovesRowsToTheColdTierAndTheyStayVisible) {
   EXPECT_NE(batch->body.find("item 1: thing 'u2' already exists"), std::string::npos)
       << batch->body;
   ExpectError(client->Get("/v1/namespaces/app/things/u4"), 404, "not_found");
+  // A batch may relate a new thing to a cold one, as relate does.
+  auto batch_rel = client->Post(
+      "/v1/namespaces/app/things",
+      R"([{"id":"u5","type":"user","data":{}},{"fromId":"u5","toId":"u2","type":"knows"}])",
+      "application/json");
+  ASSERT_TRUE(batch_rel);
+  EXPECT_EQ(batch_rel->status, 201) << batch_rel->body;
+  auto u5_related = client->Get("/v1/namespaces/app/things/u5/related?type=knows");
+  ASSERT_TRUE(u5_related);
+  EXPECT_NE(u5_related->body.find("\"u2\""), std::string::npos) << u5_related->body;
   // delete reaches a cold thing.
   auto deleted = client->Delete("/v1/namespaces/app/things/u2");
   ASSERT_TRUE(deleted);
@@ -998,7 +1008,8 @@ TEST_F(ServerTest, FlushMovesRowsToTheColdTierAndTheyStayVisible) {
   // SQL over both tiers now, and as of the flush's snapshot (before the update and delete).
   json now = {{"sql", "SELECT id, json_extract(data, '$.age') FROM things ORDER BY id"}};
   EXPECT_EQ(Body(client->Post("/v1/namespaces/app/query", now.dump(), "application/json"))["rows"],
-            json::array({json::array({"u1", 36}), json::array({"u3", nullptr})}));
+            json::array({json::array({"u1", 36}), json::array({"u3", nullptr}),
+                         json::array({"u5", nullptr})}));
   json then = now;
   then["snapshot"] = report["nsSnapshotId"];
   auto old = client->Post("/v1/namespaces/app/query", then.dump(), "application/json");
