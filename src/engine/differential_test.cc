@@ -67,6 +67,12 @@ const std::vector<std::string>& CheckQueries() {
       "SELECT r.to_id, t.data FROM relationships r JOIN things t ON t.id = r.to_id"
       " WHERE r.from_id = 't0005' ORDER BY r.to_id",
       "SELECT type, count(*) FROM relationships GROUP BY type ORDER BY type",
+      // Indexed JSON conditions: user SQL gets cold hints (sql_hints.h).
+      "SELECT id, data FROM things WHERE json_extract(data, '$.n') <= 10 ORDER BY id",
+      "SELECT id FROM things WHERE data ->> '$.g' = 'red' AND json_extract(data, '$.n') < 0"
+      " ORDER BY id",
+      "SELECT t.id FROM things t WHERE json_extract(t.data, '$.g') >= 'gold' ORDER BY t.id",
+      "SELECT id FROM things WHERE json_extract(data, '$.n') IN (7, -3, 12) ORDER BY id",
   };
   return queries;
 }

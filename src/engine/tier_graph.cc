@@ -70,7 +70,7 @@ void AddColdHints(const hot::FindQuery& query, const std::vector<std::string>& h
   constexpr std::string_view kFrom = " FROM things WHERE 1";
   size_t from = find.sql.find(kFrom);
   if (from == std::string::npos) return;
-  std::string cold_where;
+  std::vector<std::string> cold_conditions;
   std::vector<hot::SqlValue> params = find.params;
   for (size_t cond_idx = 0; cond_idx < hints.size(); ++cond_idx) {
     if (hints[cond_idx].empty()) continue;
@@ -78,18 +78,12 @@ void AddColdHints(const hot::FindQuery& query, const std::vector<std::string>& h
     auto value = hot::SqlValueFromJson(cond.value_json, "condition value");
     if (!value.ok()) return;
     params.push_back(std::move(*value));
-    cold_where += fmt::format("c.{} {} ?{} AND ", hints[cond_idx], hot::CompareOpSql(cond.op),
-                              params.size());
+    cold_conditions.push_back(fmt::format("c.{} {} ?{}", hints[cond_idx],
+                                          hot::CompareOpSql(cond.op), params.size()));
   }
-  if (cold_where.empty() || static_cast<int>(params.size()) > limits.max_bound_params) return;
-  std::string source = fmt::format(
-      " FROM (SELECT id, type, data, embedding, created_at, updated_at FROM main.things"
-      " UNION ALL SELECT id, type, data, embedding, created_at, updated_at"
-      " FROM main.cold_things AS c WHERE {}"
-      "NOT EXISTS (SELECT 1 FROM main.things AS h WHERE h.id = c.id)"
-      " AND NOT EXISTS (SELECT 1 FROM main.thingsdb_tombstones AS t"
-      " WHERE t.kind = '{}' AND t.id = c.id)) AS things WHERE 1",
-      cold_where, kThingKind);
+  if (cold_conditions.empty() || static_cast<int>(params.size()) > limits.max_bound_params) return;
+  std::string source = fmt::format(" FROM ({}) AS things WHERE 1",
+                                   ThingsRowsSql(ViewMode::kBothTiers, cold_conditions));
   find.sql.replace(from, kFrom.size(), source);
   find.params = std::move(params);
 }

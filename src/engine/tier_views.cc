@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include "engine/flush_manager.h"
+#include "engine/sql_hints.h"
 #include "engine/tier_tables.h"
 
 namespace thingsdb::engine {
@@ -11,25 +13,32 @@ namespace {
 constexpr char kThingColumns[] = "id, type, data, embedding, created_at, updated_at";
 constexpr char kRelationshipColumns[] = "id, from_id, to_id, type, data, created_at";
 
-std::string ViewSql(std::string_view name, std::string_view columns, std::string_view kind,
-                    ViewMode mode) {
+// The rows of view `name` (see ThingsRowsSql).
+std::string RowsSql(std::string_view name, std::string_view columns, std::string_view kind,
+                    ViewMode mode, const std::vector<std::string>& cold_conditions) {
+  std::string cold_where;
+  for (const std::string& condition : cold_conditions) cold_where += condition + " AND ";
   if (mode == ViewMode::kColdOnly) {
-    return fmt::format("CREATE TEMP VIEW {0}({1}) AS SELECT {1} FROM main.cold_{0};\n", name,
-                       columns);
+    return fmt::format("SELECT {0} FROM main.cold_{1} AS c{2}", columns, name,
+                       cold_where.empty() ? "" : " WHERE " + cold_where + "1");
   }
   // A cold row is live unless a hot row of the same id shadows it (an update copied it to
   // hot, or a Put reused the id) or a tombstone says it was deleted or superseded.
   return fmt::format(
-      "CREATE TEMP VIEW {0}({1}) AS\n"
-      "  SELECT {1} FROM main.{0}\n"
+      "SELECT {1} FROM main.{0}\n"
       "  UNION ALL\n"
       "  SELECT {1} FROM main.cold_{0} AS c\n"
-      "  WHERE NOT EXISTS (SELECT 1 FROM main.{0} AS h WHERE h.id = c.id)\n"
+      "  WHERE {3}NOT EXISTS (SELECT 1 FROM main.{0} AS h WHERE h.id = c.id)\n"
       "    AND NOT EXISTS (SELECT 1 FROM main.thingsdb_tombstones AS t\n"
-      "                    WHERE t.kind = '{2}' AND t.id = c.id);\n",
-      name, columns, kind);
+      "                    WHERE t.kind = '{2}' AND t.id = c.id)",
+      name, columns, kind, cold_where);
 }
 
+std::string ViewSql(std::string_view name, std::string_view columns, std::string_view kind,
+                    ViewMode mode) {
+  return fmt::format("CREATE TEMP VIEW {0}({1}) AS\n  {2};\n", name, columns,
+                     RowsSql(name, columns, kind, mode, {}));
+}
 
 // The hot tier's refusal, word for word (HotStore::Query).
 Status ReadOnlyError() {
@@ -38,6 +47,10 @@ Status ReadOnlyError() {
 }
 
 }  // namespace
+
+std::string ThingsRowsSql(ViewMode mode, const std::vector<std::string>& cold_conditions) {
+  return RowsSql("things", kThingColumns, kThingKind, mode, cold_conditions);
+}
 
 std::string TierViewsSql(ViewMode mode) {
   return ViewSql("things", kThingColumns, kThingKind, mode) +
@@ -83,7 +96,11 @@ Result<hot::QueryResult> TierReader::Run(std::string_view sql,
     return Status::LimitExceeded(fmt::format("{} bound parameters; the limit is {}",
                                              params.size(), limits_.max_bound_params));
   }
-  auto prepared = db_->Cached(sql);
+  // Hints for JSON-index conditions; if the rewritten text fails to prepare (a shape the
+  // planner misread), the statement runs as written.
+  std::string hinted = HintedSql(sql, &params);
+  auto prepared = hinted.empty() ? db_->Cached(sql) : db_->Cached(hinted);
+  if (!hinted.empty() && !prepared.ok()) prepared = db_->Cached(sql);
   // A write to `things` / `relationships` fails to prepare, as they are views here.
   if (!prepared.ok() && prepared.status().message().find("because it is a view") !=
                             std::string::npos) {
@@ -125,6 +142,32 @@ Result<hot::QueryResult> TierReader::Run(std::string_view sql,
   return result;
 }
 
+std::string TierReader::HintedSql(std::string_view sql,
+                                  const std::vector<hot::SqlValue>* params) {
+  if (context_->things_indexes.empty()) return "";
+  std::optional<SqlHintPlan> plan = PlanSqlHints(sql);
+  if (!plan) return "";
+  // The hot tier's indexes now (in the statement's read transaction when Run is called
+  // inside BeginRead/EndRead): a dropped index's column is null in newer files, so it
+  // must not prune. The connection declares the columns in things_indexes.
+  auto stmt = db_->Cached("SELECT path, created_at FROM main.thingsdb_json_indexes");
+  if (!stmt.ok()) return "";  // no index was ever added
+  std::vector<HintIndex> indexes;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok() || !*row) break;
+    std::string path(stmt->ColumnText(0));
+    std::string name = ColdIndexName(path, stmt->ColumnInt(1));
+    for (const cold::JsonIndexColumn& column : context_->things_indexes) {
+      if (column.name == name) indexes.push_back({path, column.ColumnName(), column.kind});
+    }
+  }
+  stmt->Reset();
+  std::optional<std::string> hinted = ApplySqlHints(*plan, params, indexes, mode_);
+  if (!hinted || static_cast<int64_t>(hinted->size()) > limits_.max_sql_bytes) return "";
+  return *hinted;
+}
+
 Status TierReader::BeginRead() { return db_->Exec("BEGIN"); }
 
 Status TierReader::EndRead() {
@@ -138,6 +181,8 @@ Result<std::vector<std::string>> TierReader::Explain(std::string_view sql) {
   // EXPLAIN never opens a read transaction, so nothing would notice an index added since
   // this connection last read the schema: read it once to refresh.
   RETURN_IF_ERROR(db_->QueryInt("SELECT count(*) FROM main.sqlite_schema"));
+  std::string hinted = HintedSql(sql, nullptr);
+  if (!hinted.empty() && db_->Prepare(hinted).ok()) sql = hinted;
   auto check = db_->Prepare(sql);
   if ((!check.ok() && check.status().message().find("because it is a view") !=
                           std::string::npos) ||

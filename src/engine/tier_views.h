@@ -26,6 +26,13 @@ enum class ViewMode {
 // The TEMP view definitions of `mode` (for docs and tests).
 std::string TierViewsSql(ViewMode mode);
 
+// The rows of the view `things` of `mode` as one SELECT, the text its definition uses: the
+// hot rows UNION ALL the live cold rows (kBothTiers) or the cold rows (kColdOnly). The cold
+// branch reads main.cold_things AS c and also requires every one of `cold_conditions`
+// (hints such as `c.idx_<name> = ?2`). ThingsDB::Find and user SQL (sql_hints.h) put it in
+// place of `things` to add hints.
+std::string ThingsRowsSql(ViewMode mode, const std::vector<std::string>& cold_conditions = {});
+
 // Registers the cold modules on `db` (reading `*context`, which must outlive `db`) and
 // creates the TEMP views of `mode`. Call before `PRAGMA query_only = 1`.
 Status CreateTierViews(sqlite::Database& db, ColdVtabContext* context, ViewMode mode);
@@ -58,8 +65,12 @@ class TierReader {
   // have ended it already). Statements between them see one SQLite snapshot.
   Status BeginRead();
   Status EndRead();
-  // EXPLAIN QUERY PLAN of a read-only statement, one line per step.
+  // EXPLAIN QUERY PLAN of a read-only statement, one line per step (with the hints its
+  // literal values get; parameters' values are unknown here).
   Result<std::vector<std::string>> Explain(std::string_view sql);
+  // `sql` with cold hints for its JSON-index conditions (sql_hints.h) on the indexes the hot
+  // tier has at this connection's snapshot, or "" when none applies. Run and Explain use it.
+  std::string HintedSql(std::string_view sql, const std::vector<hot::SqlValue>* params);
 
  private:
   TierReader(ViewMode mode, hot::HotLimits limits) : mode_(mode), limits_(limits) {}
