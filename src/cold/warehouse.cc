@@ -114,6 +114,9 @@ Result<std::unique_ptr<iceberg::Table>> Warehouse::OpenOrCreate(std::string_view
   options.properties["write.parquet.compression-codec"] = "zstd";
   options.properties["write.delete.mode"] = "merge-on-read";
   options.properties["write.update.mode"] = "merge-on-read";
+  // A flush every few minutes commits hundreds of times a day: keep the last 100 metadata
+  // files, delete older ones (snapshot expiry bounds the snapshots each file lists).
+  options.properties[iceberg::kDeleteAfterCommitProperty] = "true";
   auto created = iceberg::Table::Create(*store_, paths, IcebergSchema(layout),
                                         PartitionSpecFor(layout), options);
   if (created.ok() || !created.status().IsConflict()) return created;

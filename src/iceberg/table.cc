@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <random>
 #include <set>
@@ -25,6 +26,16 @@ std::string RandomUuid() {
   lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant
   return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xffff,
                      hi & 0xffff, lo >> 48, lo & 0xffffffffffffULL);
+}
+
+// An integer table property; `fallback` when absent or not a number.
+int64_t PropertyInt(const TableMetadata& metadata, const char* name, int64_t fallback) {
+  auto it = metadata.properties.find(name);
+  if (it == metadata.properties.end()) return fallback;
+  int64_t value = 0;
+  auto [end, ec] =
+      std::from_chars(it->second.data(), it->second.data() + it->second.size(), value);
+  return ec == std::errc() && end == it->second.data() + it->second.size() ? value : fallback;
 }
 
 uint64_t HashToken(std::string_view token) {
@@ -513,6 +524,20 @@ Status Table::SwapMetadata(const TableMetadata& updated_in) {
   TableMetadata updated = updated_in;
   updated.metadata_log.push_back(
       MetadataLogEntry{metadata_.last_updated_ms, paths_.ToLocation(metadata_key())});
+  // The log keeps the newest write.metadata.previous-versions-max files (as Iceberg's
+  // writers do); with write.metadata.delete-after-commit.enabled, the files that fall off
+  // are deleted once this commit has landed.
+  const size_t keep = static_cast<size_t>(
+      std::max<int64_t>(1, PropertyInt(updated, kPreviousVersionsMaxProperty,
+                                       kDefaultPreviousVersionsMax)));
+  std::vector<std::string> dropped;
+  if (updated.metadata_log.size() > keep) {
+    auto first_kept = updated.metadata_log.end() - static_cast<std::ptrdiff_t>(keep);
+    for (auto it = updated.metadata_log.begin(); it != first_kept; ++it) {
+      dropped.push_back(it->metadata_file);
+    }
+    updated.metadata_log.erase(updated.metadata_log.begin(), first_kept);
+  }
   const int64_t next = version_ + 1;
   RETURN_IF_ERROR(
       store_.PutIfAbsent(paths_.MetadataFileKey(next), SerializeTableMetadata(updated)));
@@ -520,6 +545,14 @@ Status Table::SwapMetadata(const TableMetadata& updated_in) {
   version_ = next;
   // Committed. The hint only speeds up loading; a stale one is probed past (docs/iceberg.md).
   (void)store_.Put(paths_.VersionHintKey(), std::to_string(next));
+  auto delete_after = metadata_.properties.find(kDeleteAfterCommitProperty);
+  if (delete_after != metadata_.properties.end() && delete_after->second == "true") {
+    for (const std::string& location : dropped) {
+      auto key = paths_.ToKey(location);
+      // Best effort: a file left behind is only unused, and never read again.
+      if (key.ok() && TablePaths::ParseMetadataVersion(*key)) (void)store_.Delete(*key);
+    }
+  }
   return Status::OK();
 }
 

@@ -20,6 +20,14 @@
 
 namespace thingsdb::iceberg {
 
+// Table properties the commit path follows (Iceberg's names and defaults): the metadata log
+// keeps the newest `previous-versions-max` metadata files; with `delete-after-commit`
+// "true", a commit deletes the metadata files that fall off the log.
+inline constexpr char kPreviousVersionsMaxProperty[] = "write.metadata.previous-versions-max";
+inline constexpr int64_t kDefaultPreviousVersionsMax = 100;
+inline constexpr char kDeleteAfterCommitProperty[] =
+    "write.metadata.delete-after-commit.enabled";
+
 struct CreateTableOptions {
   std::string table_uuid;    // empty: random
   int64_t timestamp_ms = 0;  // 0: now

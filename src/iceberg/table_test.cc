@@ -1,5 +1,6 @@
 #include "iceberg/table.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -105,6 +106,43 @@ TEST_F(TableTest, CreateWritesV1AndHint) {
   // A second create conflicts.
   auto again = Table::Create(store_, Paths(), ThingsSchema(), ThingsSpec());
   EXPECT_TRUE(again.status().IsConflict());
+}
+
+// The metadata log keeps write.metadata.previous-versions-max entries; with
+// delete-after-commit the older metadata files are deleted, and the table still loads
+// (also through a version hint naming a deleted file). Without it they stay.
+TEST_F(TableTest, MetadataLogIsTrimmedAndOldFilesDeletedAfterCommit) {
+  for (bool delete_after : {true, false}) {
+    SCOPED_TRACE(delete_after ? "delete-after-commit" : "keep files");
+    MemoryStore store;
+    CreateTableOptions options;
+    options.timestamp_ms = 1000;
+    options.properties[kPreviousVersionsMaxProperty] = "3";
+    if (delete_after) options.properties[kDeleteAfterCommitProperty] = "true";
+    auto created = Table::Create(store, Paths(), ThingsSchema(), ThingsSpec(), options);
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    Table& table = **created;
+    for (int n = 0; n < 8; ++n) {
+      ASSERT_TRUE(table.Append({MakeFile(fmt::format("f{}.parquet", n), "user", 10, n, n)},
+                               At(2000 + n))
+                      .ok());
+    }
+    EXPECT_EQ(table.version(), 9);
+    ASSERT_EQ(table.metadata().metadata_log.size(), 3u);
+    EXPECT_NE(table.metadata().metadata_log.front().metadata_file.find("v6.metadata.json"),
+              std::string::npos);
+    for (int version = 1; version <= 9; ++version) {
+      bool present = store.Head(fmt::format("ns/things/metadata/v{}.metadata.json", version)).ok();
+      EXPECT_EQ(present, !delete_after || version >= 6) << "v" << version;
+    }
+    ASSERT_TRUE(store.Put("ns/things/metadata/version-hint.text", "2").ok());  // stale, deleted
+    auto loaded = Table::Load(store, Paths());
+    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+    EXPECT_EQ((*loaded)->version(), 9);
+    auto plan = (*loaded)->Scan();
+    ASSERT_TRUE(plan.ok());
+    EXPECT_EQ(plan->tasks.size(), 8u);
+  }
 }
 
 TEST_F(TableTest, MetadataRoundTripsThroughJson) {
