@@ -6,12 +6,8 @@
 // during the flush, the flush's own time, and how long it held the writer lock: Begin's
 // write transactions, the publishing transaction and the batches of deletes.
 //
-// A virtual machine can lose its CPUs to the host for a while (seen here: both vCPUs gone
-// for ~100 ms at a time, the host's CPU quota period, while /proc/stat counts "steal"). A
-// probe thread that sleeps 1 ms at a time records every late wake-up (> 10 ms) with the
-// steal time the kernel counted meanwhile; a wake-up late mostly by steal (steal >= half
-// its length) is a machine pause, and the bench prints the longest stalls both with and
-// without the calls that overlapped one.
+// The longest stalls are printed both with and without the calls that overlapped a machine
+// pause (pause_probe.h: the virtual machine lost its CPUs to the host).
 // Usage: thingsdb_flush_stall_bench [rows] [dir]
 #include <fmt/format.h>
 #include <unistd.h>
@@ -25,12 +21,17 @@
 #include <thread>
 #include <vector>
 
+#include "pause_probe.h"
 #include "engine/background_flusher.h"
 #include "engine/things_db.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using thingsdb::bench::Clock;
+using thingsdb::bench::Overlaps;
+using thingsdb::bench::Pause;
+using thingsdb::bench::PauseProbe;
+using thingsdb::bench::StealMs;
 using thingsdb::engine::BackgroundFlusher;
 using thingsdb::engine::EngineOptions;
 using thingsdb::engine::ThingsDB;
@@ -38,69 +39,6 @@ using thingsdb::engine::ThingsDB;
 std::string Data(int64_t n) {
   return fmt::format("{{\"n\":{},\"email\":\"user{}@example.com\",\"name\":\"name {}\"}}", n, n, n);
 }
-
-// CPU time stolen by the host, summed over the CPUs (the 8th value of /proc/stat's "cpu"
-// line, in clock ticks), in ms; 0 where unreadable.
-double StealMs() {
-  std::FILE* file = std::fopen("/proc/stat", "r");
-  if (!file) return 0;
-  unsigned long long v[8] = {};
-  int n = std::fscanf(file, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
-                      &v[3], &v[4], &v[5], &v[6], &v[7]);
-  std::fclose(file);
-  return n == 8 ? static_cast<double>(v[7]) * 1000.0 / static_cast<double>(::sysconf(_SC_CLK_TCK))
-                : 0;
-}
-
-struct Pause {
-  Clock::time_point from, to;
-  double steal_ms;
-  double Ms() const { return std::chrono::duration<double, std::milli>(to - from).count(); }
-  bool Machine() const { return steal_ms >= Ms() / 2; }
-};
-
-// The probe thread: wakes every millisecond and records each wake-up later than 10 ms.
-class PauseProbe {
- public:
-  PauseProbe()
-      : thread_([this] {
-          double steal = StealMs();
-          while (!stop_.load()) {
-            auto from = Clock::now();
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
-            auto to = Clock::now();
-            double now_steal = StealMs();
-            if (to - from > std::chrono::milliseconds(10)) {
-              std::lock_guard<std::mutex> lock(mu_);
-              pauses_.push_back({from, to, now_steal - steal});
-            }
-            steal = now_steal;
-          }
-        }) {}
-  ~PauseProbe() { Stop(); }
-  void Stop() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
-  std::vector<Pause> machine_pauses() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::vector<Pause> out;
-    for (const Pause& pause : pauses_) {
-      if (pause.Machine()) out.push_back(pause);
-    }
-    return out;
-  }
-  std::vector<Pause> all() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return pauses_;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::vector<Pause> pauses_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
 
 struct Latencies {
   std::vector<double> ms;
@@ -114,12 +52,7 @@ struct Latencies {
   double MaxOutside(const std::vector<Pause>& pauses) const {
     double out = 0;
     for (size_t idx = 0; idx < ms.size(); ++idx) {
-      auto end = starts[idx] + std::chrono::duration_cast<Clock::duration>(
-                                   std::chrono::duration<double, std::milli>(ms[idx]));
-      bool paused = std::any_of(pauses.begin(), pauses.end(), [&](const Pause& pause) {
-        return pause.from < end && starts[idx] < pause.to;
-      });
-      if (!paused) out = std::max(out, ms[idx]);
+      if (!Overlaps(pauses, starts[idx], ms[idx])) out = std::max(out, ms[idx]);
     }
     return out;
   }

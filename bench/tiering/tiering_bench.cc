@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "engine/things_db.h"
+#include "pause_probe.h"
 #include "hot/hot_store.h"
 
 namespace {
@@ -207,12 +208,18 @@ int main(int argc, char** argv) {
   flush.cutoff_ms = kT0 + cold_count * kSpanMs / args.things - 1;
   std::atomic<bool> stop{false};
   std::atomic<int64_t> puts{0};
-  double longest_stall = 0;
+  // Every Put's start and length, to leave out those a machine pause overlapped
+  // (pause_probe.h); the writer's longest stall is printed with and without them.
+  std::vector<std::pair<thingsdb::bench::Clock::time_point, double>> put_times;
+  thingsdb::bench::PauseProbe probe;
+  double steal_start = thingsdb::bench::StealMs();
   std::thread writer([&] {
     for (int64_t n = 0; !stop.load(); ++n) {
-      double start = WallMs();
+      auto start = thingsdb::bench::Clock::now();
       auto put = db.Put({std::nullopt, "probe", R"({"probe":true})", std::nullopt});
-      longest_stall = std::max(longest_stall, WallMs() - start);
+      put_times.emplace_back(start, std::chrono::duration<double, std::milli>(
+                                        thingsdb::bench::Clock::now() - start)
+                                        .count());
       if (!put.ok()) Die("put during flush", put.status());
       puts.fetch_add(1);
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -223,6 +230,17 @@ int main(int argc, char** argv) {
   double flush_ms = WallMs() - flush_start;
   stop = true;
   writer.join();
+  probe.Stop();
+  double steal_ms = thingsdb::bench::StealMs() - steal_start;
+  std::vector<thingsdb::bench::Pause> pauses = probe.machine_pauses();
+  double longest_stall = 0, longest_stall_outside = 0, longest_pause = 0;
+  for (const auto& [start, ms] : put_times) {
+    longest_stall = std::max(longest_stall, ms);
+    if (!thingsdb::bench::Overlaps(pauses, start, ms)) {
+      longest_stall_outside = std::max(longest_stall_outside, ms);
+    }
+  }
+  for (const auto& pause : pauses) longest_pause = std::max(longest_pause, pause.Ms());
   if (!report.ok()) Die("flush", report.status());
   int64_t flushed = report->things + report->relationships;
   out["flush"] = {{"things", report->things},
@@ -232,6 +250,10 @@ int main(int argc, char** argv) {
                   {"ms", flush_ms},
                   {"rows_per_s", flushed / (flush_ms / 1000)},
                   {"writer_longest_stall_ms", longest_stall},
+                  {"writer_longest_stall_outside_machine_pauses_ms", longest_stall_outside},
+                  {"machine_pauses", pauses.size()},
+                  {"longest_machine_pause_ms", longest_pause},
+                  {"cpu_steal_ms", steal_ms},
                   {"writer_puts_during_flush", puts.load()}};
 
   std::mt19937_64 rng(42);
@@ -365,9 +387,11 @@ int main(int argc, char** argv) {
                   {"all_hot_per_thing", hot_per_thing},
                   {"all_hot_db", hot_bytes}};
   fmt::print("\nflush: {} things + {} relationships in {:.0f} ms = {:.0f} rows/s, {} files, "
-             "{} bytes; writer's longest Put during the flush {:.1f} ms ({} puts)\n",
+             "{} bytes; writer's longest Put during the flush {:.1f} ms ({} puts), {:.1f} ms "
+             "outside machine pauses ({} pauses, longest {:.1f} ms; CPU steal {:.0f} ms)\n",
              report->things, report->relationships, flush_ms, flushed / (flush_ms / 1000),
-             report->files, report->bytes, longest_stall, puts.load());
+             report->files, report->bytes, longest_stall, puts.load(), longest_stall_outside,
+             pauses.size(), longest_pause, steal_ms);
   fmt::print("bytes per thing: cold {:.1f} (things data files) vs all-hot {:.1f} (things table "
              "and its indexes; whole all-hot database {} bytes) = {:.2f}x\n",
              cold_per_thing, hot_per_thing, hot_bytes, cold_per_thing / hot_per_thing);
