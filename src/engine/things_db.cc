@@ -120,6 +120,9 @@ Status ThingsDB::Init() {
   }
   hot::HotOptions hot_options = options_.hot;
   hot_options.clock = clock_;
+  // Checkpoints off the commit path: a flush's batches fill the WAL, and the commit that
+  // checkpointed them stalled its caller (docs/tiering.md "Flush triggers").
+  hot_options.background_checkpoint = true;
   ASSIGN_OR_RETURN(hot_, hot::HotStore::Open((dir / "hot.db").string(), hot_options));
 
   // The engine's connection: foreign keys off, so moving or tombstoning rows fires no

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "hot/hot_store.h"
 #include "sqlite/database.h"
@@ -90,6 +91,34 @@ Result<CheckpointReport> HotStore::MaybeCheckpoint(const CheckpointPolicy& polic
   }
   if (report.complete) complete_at_frames_ = report.wal_frames;
   return report;
+}
+
+// Called by the WAL hooks of the writer and side writers: never waits for a checkpoint.
+void HotStore::WakeCheckpointer() {
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    if (stop_checkpointer_) return;
+    wake_ = true;
+    if (!checkpoint_thread_.joinable()) checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
+  }
+  wake_cv_.notify_one();
+}
+
+void HotStore::CheckpointLoop() {
+  CheckpointPolicy policy;
+  policy.wal_bytes = 0;                                          // the hook decided it is due
+  policy.max_wal_bytes = std::numeric_limits<int64_t>::max();   // never wait for readers
+  std::unique_lock<std::mutex> lock(wake_mu_);
+  while (true) {
+    wake_cv_.wait(lock, [this] { return wake_ || stop_checkpointer_; });
+    if (stop_checkpointer_) return;
+    wake_ = false;
+    lock.unlock();
+    // Best effort, like SQLite's own: the next commit past the mark wakes it again.
+    auto report = MaybeCheckpoint(policy);
+    if (report.ok() && report->passes > 0) background_checkpoints_.fetch_add(1);
+    lock.lock();
+  }
 }
 
 }  // namespace thingsdb::hot

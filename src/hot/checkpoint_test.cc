@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -84,6 +85,32 @@ TEST_F(CheckpointTest, DefaultAutocheckpointKeepsTheWalSmall) {
   EXPECT_LE(largest, (1000 + 50) * (8192 + 24));
   EXPECT_LE(WalFileBytes(), (1000 + 50) * (8192 + 24) + 32);
   ExpectThings(600);
+}
+
+// background_checkpoint: commits never checkpoint (the writer's hook has no automatic
+// checkpoint), yet the rows reach hot.db: the store's own thread copied them, woken by the
+// commits that passed wal_autocheckpoint. (Polls for up to 20 s; no assertion on speed.)
+TEST_F(CheckpointTest, BackgroundCheckpointCopiesTheWalOffTheCommitPath) {
+  HotOptions options;
+  options.wal_autocheckpoint = 100;
+  options.background_checkpoint = true;
+  Open(options);
+  std::error_code ec;
+  const auto initial = std::filesystem::file_size(path_, ec);
+  ASSERT_FALSE(ec);
+  PutThings(0, 600);  // ~1 KB each: far more than 100 frames
+  bool copied = false;
+  for (int wait = 0; wait < 2000 && !copied; ++wait) {
+    copied = std::filesystem::file_size(path_, ec) >= initial + 600 * 1000;
+    if (!copied) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(copied) << "hot.db stayed at " << std::filesystem::file_size(path_, ec)
+                      << " bytes";
+  EXPECT_GT(store_->BackgroundCheckpoints(), 0);
+  PutThings(600, 10);
+  store_.reset();  // stops the thread; nothing lost
+  Open(options);
+  ExpectThings(610);
 }
 
 TEST_F(CheckpointTest, MaybeCheckpointKeepsTheWalBoundedUnderAWriteLoop) {

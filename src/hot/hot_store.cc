@@ -125,6 +125,12 @@ HotStore::HotStore(std::string path, HotOptions options)
 }
 
 HotStore::~HotStore() {
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    stop_checkpointer_ = true;
+  }
+  wake_cv_.notify_one();
+  if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
   // Without automatic checkpoints nothing else bounds the WAL between opens: empty it now.
   // (SQLite also checkpoints when the last connection closes, but only if that one may write
   // and takes the lock; with autocheckpoint on this is left to it, so a CLI process never
@@ -160,9 +166,15 @@ Status HotStore::Init() {
       "PRAGMA synchronous = {}; PRAGMA foreign_keys = ON; PRAGMA cache_size = -{}; "
       "PRAGMA temp_store = MEMORY; PRAGMA analysis_limit = 1000",
       options_.synchronous_full ? "FULL" : "NORMAL", options_.cache_size_kib)));
-  // Replaces SQLite's automatic checkpoint with the same rule (or none), and counts frames.
-  db.SetWalHook([this](int64_t frames) { wal_frames_.store(frames, std::memory_order_relaxed); },
-                options_.wal_autocheckpoint);
+  // Replaces SQLite's automatic checkpoint with the same rule (or none, or a wake-up of the
+  // checkpoint thread), and counts frames.
+  const bool background = options_.background_checkpoint && options_.wal_autocheckpoint > 0;
+  db.SetWalHook(
+      [this, background](int64_t frames) {
+        wal_frames_.store(frames, std::memory_order_relaxed);
+        if (background && frames >= options_.wal_autocheckpoint) WakeCheckpointer();
+      },
+      background ? 0 : options_.wal_autocheckpoint);
   RETURN_IF_ERROR(ApplySchema(db));
   ASSIGN_OR_RETURN(int64_t page_size, db.QueryInt("PRAGMA page_size"));
   frame_bytes_ = page_size + 24;
@@ -179,9 +191,19 @@ Result<std::unique_ptr<Database>> HotStore::OpenSideWriter(int64_t cache_size_ki
   ASSIGN_OR_RETURN(int64_t page_size, db->QueryInt("PRAGMA page_size"));
   RETURN_IF_ERROR(db->Exec(fmt::format(
       "PRAGMA synchronous = {}; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -{}; "
-      "PRAGMA temp_store = MEMORY; PRAGMA max_page_count = {}",
+      "PRAGMA temp_store = MEMORY; PRAGMA max_page_count = {}; PRAGMA wal_autocheckpoint = {}",
       options_.synchronous_full ? "FULL" : "NORMAL", cache_size_kib,
-      options_.limits.max_namespace_bytes / page_size)));
+      options_.limits.max_namespace_bytes / page_size,
+      options_.background_checkpoint ? 0 : options_.wal_autocheckpoint)));
+  if (options_.background_checkpoint && options_.wal_autocheckpoint > 0) {
+    // Its commits wake the checkpoint thread too (a namespace may see only such writes).
+    db->SetWalHook(
+        [this](int64_t frames) {
+          wal_frames_.store(frames, std::memory_order_relaxed);
+          if (frames >= options_.wal_autocheckpoint) WakeCheckpointer();
+        },
+        0);
+  }
   return db;
 }
 

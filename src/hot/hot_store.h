@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -13,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_set>
 #include <variant>
 #include <vector>
@@ -44,6 +46,12 @@ struct HotOptions {
   // 0: commits never checkpoint; the owner calls MaybeCheckpoint() off the write path (the
   // server does, from a background thread), and closing the store checkpoints (TRUNCATE).
   int wal_autocheckpoint = 1000;
+  // With wal_autocheckpoint > 0: a commit that reaches it wakes a checkpoint thread of the
+  // store's own (started on first need; PASSIVE passes on its own connection, never one that
+  // waits for readers) instead of checkpointing inside the commit, where copying and
+  // fsyncing megabytes held the caller for up to hundreds of ms while a tiering flush
+  // filled the WAL. The engine turns it on.
+  bool background_checkpoint = false;
   int read_connections = 4;               // at most this many idle readers are kept
   int64_t reader_mmap_bytes = 256 << 20;  // memory-mapped reads on read connections
   // Traversals of depth >= graph_cache_min_depth run over an in-memory adjacency of the
@@ -206,15 +214,20 @@ class HotStore {
   // outpaced the passes), a TRUNCATE checkpoint that holds the writer and waits for readers
   // (busy timeout) and empties the -wal file. Thread-safe; one checkpoint runs at a time.
   Result<CheckpointReport> MaybeCheckpoint(const CheckpointPolicy& policy);
+  // Checkpoints the background thread has run (HotOptions::background_checkpoint).
+  int64_t BackgroundCheckpoints() const {
+    return background_checkpoints_.load(std::memory_order_relaxed);
+  }
 
   const std::string& path() const { return path_; }
   const HotOptions& options() const { return options_; }
 
   // Another read-write connection to hot.db with the writer's settings (synchronous, page
-  // cache of `cache_size_kib`, temp store, namespace size cap) and foreign keys OFF: for an
-  // owner that writes beside the writer and enforces references itself (the engine's
-  // tiering). Without it a plain connection would fsync every commit (SQLite's default
-  // synchronous = FULL) while holding the write lock. The caller owns it (one thread).
+  // cache of `cache_size_kib`, temp store, namespace size cap, automatic checkpoints or the
+  // wake-up of the checkpoint thread) and foreign keys OFF: for an owner that writes beside
+  // the writer and enforces references itself (the engine's tiering). Without it a plain
+  // connection would fsync every commit (SQLite's default synchronous = FULL) while holding
+  // the write lock. The caller owns it (one thread) and closes it before the store.
   Result<std::unique_ptr<sqlite::Database>> OpenSideWriter(int64_t cache_size_kib);
 
  private:
@@ -269,6 +282,15 @@ class HotStore {
   int64_t complete_at_frames_ = -1;  // the WAL's frames when a checkpoint last completed
   int64_t frame_bytes_ = 0;          // page size + the frame header
   std::atomic<int64_t> wal_frames_{0};
+  // The background checkpoint thread (options_.background_checkpoint).
+  void WakeCheckpointer();
+  void CheckpointLoop();
+  std::mutex wake_mu_;
+  std::condition_variable wake_cv_;
+  bool wake_ = false;
+  bool stop_checkpointer_ = false;
+  std::thread checkpoint_thread_;
+  std::atomic<int64_t> background_checkpoints_{0};
 
   // Writer-side bookkeeping after a committed batch (graph generation, statistics).
   void AfterBatch(size_t items);
