@@ -173,10 +173,29 @@ int Run(int64_t rows, const std::filesystem::path& dir) {
              during.MaxOutside(machine));
   fmt::print("relate max during flush outside machine pauses {:.2f} ms\n",
              relate_during.MaxOutside(machine));
+  // When the slowest calls came, against the flush's phases (the deletes end with the flush).
+  auto slowest = [&](const char* what, const Latencies& lat) {
+    std::vector<size_t> order(lat.ms.size());
+    for (size_t idx = 0; idx < order.size(); ++idx) order[idx] = idx;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return lat.ms[a] > lat.ms[b]; });
+    std::string out;
+    for (size_t rank = 0; rank < std::min<size_t>(5, order.size()); ++rank) {
+      size_t idx = order[rank];
+      out += fmt::format(" {:.1f} ms at +{:.0f} ms;", lat.ms[idx],
+                         std::chrono::duration<double, std::milli>(lat.starts[idx] - flush_start)
+                             .count());
+    }
+    fmt::print("slowest {} during the flush (start after the trigger):{}\n", what, out);
+  };
+  slowest("puts", during);
+  slowest("relates", relate_during);
+  fmt::print("deletes began at about +{:.0f} ms\n", flush_ms - report.finish_us / 1000.0);
   fmt::print(
       "flush: snapshot read {:.1f} ms, longest Begin write txn {:.1f} ms, publish txn "
-      "{:.1f} ms, longest delete txn {:.1f} ms, finish in all {:.1f} ms\n",
+      "{:.1f} ms (engine mutex {:.1f} ms), longest delete txn {:.1f} ms, finish in all "
+      "{:.1f} ms\n",
       report.read_us / 1000.0, report.begin_lock_us / 1000.0, report.publish_us / 1000.0,
+      report.publish_lock_us / 1000.0,
       report.finish_lock_us / 1000.0, report.finish_us / 1000.0);
   opened->reset();
   std::filesystem::remove_all(dir);

@@ -44,10 +44,13 @@ struct FlushReport {
   int64_t ms = 0;
   // Where the time went, in microseconds (not in ToJson): the read snapshot, the longest
   // write transaction of Begin (journal, a batch of row keys), the publishing transaction,
-  // the longest write transaction of the deletes that follow it, and the whole finish.
+  // the engine mutex held to publish (refreshing the engine's tables and the readers', then
+  // the transaction), the longest write transaction of the deletes that follow, and the
+  // whole finish.
   int64_t read_us = 0;
   int64_t begin_lock_us = 0;
   int64_t publish_us = 0;
+  int64_t publish_lock_us = 0;
   int64_t finish_lock_us = 0;
   int64_t finish_us = 0;
   int64_t ns_snapshot_id = 0;
@@ -108,9 +111,11 @@ class FlushManager {
   Status PlanDeletes(Pending& pending);
   Status WriteFiles(Pending& pending, FlushReport& report);
   Status Commit(Pending& pending);
+  // The keys a flush journaled (its flushed_rows).
+  Result<int64_t> CountFlushRows(const std::string& flush_id);
   Status Finish(const std::string& flush_id, std::optional<int64_t> things_snapshot,
-                std::optional<int64_t> relationships_snapshot, int64_t* ns_snapshot_id,
-                FlushReport* report);
+                std::optional<int64_t> relationships_snapshot, int64_t flushed_rows,
+                int64_t* ns_snapshot_id, FlushReport* report);
   // Takes the exclusive lock for each batch when `lock_batches` (else the caller holds it).
   Status FinishDeletes(const std::string& flush_id, FlushReport* report, bool lock_batches);
   std::unique_lock<std::mutex> Exclusive() {
