@@ -342,6 +342,40 @@ TEST_F(ThingsDBTest, EngineBatchRelatesColdThings) {
   EXPECT_EQ(ends("n1"), std::vector<std::string>{"a4"});
 }
 
+// A namespace at its size cap refuses writes (LimitExceeded) until a flush moves rows to the
+// cold tier: the flush itself still runs (its journal grows the file), and the pages it frees
+// count as room again.
+TEST_F(ThingsDBTest, AFullNamespaceFlushesAndHasRoomAgain) {
+  EngineOptions options = BaseOptions();
+  options.hot.limits.max_namespace_bytes = 2 << 20;
+  OpenOptions(options);
+  const std::string pad(2000, 'x');
+  int written = 0;
+  Status refused;
+  for (; written < 10000; ++written) {
+    auto put = db_->Put({"f" + std::to_string(written), "t",
+                         "{\"pad\":\"" + pad + "\"}", std::nullopt});
+    if (!put.ok()) {
+      refused = put.status();
+      break;
+    }
+  }
+  ASSERT_EQ(refused.code(), StatusCode::kLimitExceeded) << refused.ToString();
+  ASSERT_GT(written, 100);
+  FlushOptions all;
+  all.all = true;
+  auto report = db_->Flush(all);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->things, written);
+  EXPECT_EQ(HotCount("things"), 0);
+  for (int extra = 0; extra < 100; ++extra) {
+    auto put = db_->Put({"g" + std::to_string(extra), "t", "{\"pad\":\"" + pad + "\"}",
+                         std::nullopt});
+    ASSERT_TRUE(put.ok()) << "after the flush, put " << extra << ": " << put.status().ToString();
+  }
+  EXPECT_EQ(db_->Get("f0")->data, "{\"pad\":\"" + pad + "\"}");  // from the cold tier
+}
+
 TEST_F(ThingsDBTest, MaybeFlushFollowsTheThresholds) {
   Seed();
   auto first = db_->MaybeFlush();  // 15 rows < 10000, but the oldest is 1 h old > 5 min

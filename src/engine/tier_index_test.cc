@@ -21,11 +21,6 @@ class TierIndexTest : public testing::EngineTest {
     Open();
   }
 
-  void AddIndex(const std::string& path) {
-    auto added = db_->hot().AddIndex(path);
-    ASSERT_TRUE(added.ok()) << added.status().ToString();
-  }
-
   std::vector<cold::JsonIndexColumn> Columns() {
     EXPECT_TRUE(db_->things_table().Refresh().ok());
     return ColdIndexColumns(db_->things_table());

@@ -23,11 +23,6 @@ class TierSqlHintsTest : public testing::EngineTest {
     Open();
   }
 
-  void AddIndex(const std::string& path) {
-    auto added = db_->hot().AddIndex(path);
-    ASSERT_TRUE(added.ok()) << added.status().ToString();
-  }
-
   // `types` types (one cold file each per flush) with disjoint email and n ranges.
   void PutUsers(const std::string& prefix, int types, int per_type) {
     for (int type_idx = 0; type_idx < types; ++type_idx) {

@@ -188,12 +188,12 @@ Status HotStore::Init() {
 
 Result<std::unique_ptr<Database>> HotStore::OpenSideWriter(int64_t cache_size_kib) {
   ASSIGN_OR_RETURN(auto db, Database::Open(path_));
-  ASSIGN_OR_RETURN(int64_t page_size, db->QueryInt("PRAGMA page_size"));
+  // No max_page_count: a namespace at its size cap must still be able to flush (the flush
+  // journals keys before it deletes rows).
   RETURN_IF_ERROR(db->Exec(fmt::format(
       "PRAGMA synchronous = {}; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -{}; "
-      "PRAGMA temp_store = MEMORY; PRAGMA max_page_count = {}; PRAGMA wal_autocheckpoint = {}",
+      "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = {}",
       options_.synchronous_full ? "FULL" : "NORMAL", cache_size_kib,
-      options_.limits.max_namespace_bytes / page_size,
       options_.background_checkpoint ? 0 : options_.wal_autocheckpoint)));
   if (options_.background_checkpoint && options_.wal_autocheckpoint > 0) {
     // Its commits wake the checkpoint thread too (a namespace may see only such writes).
@@ -243,9 +243,12 @@ void HotStore::ReleaseReader(std::unique_ptr<Database> db) {
 }
 
 Status HotStore::CheckNamespaceSize(int64_t incoming_bytes) {
+  // Pages in use: free pages (rows deleted, e.g. moved to the cold tier by a flush) are
+  // reused before the file grows, so a namespace that flushed has room again.
   ASSIGN_OR_RETURN(int64_t pages, writer_->QueryInt("PRAGMA page_count"));
+  ASSIGN_OR_RETURN(int64_t free_pages, writer_->QueryInt("PRAGMA freelist_count"));
   ASSIGN_OR_RETURN(int64_t page_size, writer_->QueryInt("PRAGMA page_size"));
-  int64_t projected = pages * page_size + incoming_bytes;
+  int64_t projected = (pages - free_pages) * page_size + incoming_bytes;
   if (projected > options_.limits.max_namespace_bytes) {
     return Status::LimitExceeded(fmt::format(
         "namespace '{}' would grow to {} bytes; its limit is {} bytes", path_, projected,

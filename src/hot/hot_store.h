@@ -223,8 +223,8 @@ class HotStore {
   const HotOptions& options() const { return options_; }
 
   // Another read-write connection to hot.db with the writer's settings (synchronous, page
-  // cache of `cache_size_kib`, temp store, namespace size cap, automatic checkpoints or the
-  // wake-up of the checkpoint thread) and foreign keys OFF: for an owner that writes beside
+  // cache of `cache_size_kib`, temp store, automatic checkpoints or the wake-up of the
+  // checkpoint thread; not the size cap) and foreign keys OFF: for an owner that writes beside
   // the writer and enforces references itself (the engine's tiering). Without it a plain
   // connection would fsync every commit (SQLite's default synchronous = FULL) while holding
   // the write lock. The caller owns it (one thread) and closes it before the store.

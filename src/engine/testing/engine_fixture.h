@@ -81,6 +81,11 @@ class EngineTest : public ::testing::Test {
     return rel.ok() ? *rel : hot::Relationship{};
   }
 
+  void AddIndex(const std::string& path) {
+    auto added = db_->hot().AddIndex(path);
+    ASSERT_TRUE(added.ok()) << added.status().ToString();
+  }
+
   int64_t HotCount(const std::string& table) {
     auto n = db_->engine_db().QueryInt("SELECT count(*) FROM " + table);
     EXPECT_TRUE(n.ok()) << n.status().ToString();
