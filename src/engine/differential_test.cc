@@ -6,7 +6,7 @@
 // set of SQL queries (counts, sums over JSON paths, ordered pages, joins, json_each, point
 // lookups, related) must return the same rows over hot ∪ cold as over the reference.
 //
-// THINGSDB_DIFF_STEPS (default 300) and THINGSDB_DIFF_SEEDS (default 4) make longer runs;
+// THINGSDB_DIFF_STEPS (default 600) and THINGSDB_DIFF_SEEDS (default 4) make longer runs;
 // DifferentialOnS3Test runs it with the cold tier on moto's S3 server.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -323,7 +323,7 @@ class DifferentialTest : public EngineTest {
 };
 
 TEST_F(DifferentialTest, RandomWorkloadsAgreeWithPlainSqlite) {
-  int steps = EnvInt("THINGSDB_DIFF_STEPS", 300);
+  int steps = EnvInt("THINGSDB_DIFF_STEPS", 600);
   int seeds = EnvInt("THINGSDB_DIFF_SEEDS", 4);
   uint64_t only = static_cast<uint64_t>(EnvInt("THINGSDB_DIFF_SEED", 0));
   for (int s = 0; s < seeds; ++s) {
