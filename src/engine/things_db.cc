@@ -21,7 +21,7 @@ using sqlite::Transaction;
 namespace {
 
 // The flush connection's page cache (KiB): a batch's dirty pages stay in memory until its
-// commit.
+// commit. Released after each flush and compaction.
 constexpr int64_t kFlushCacheKib = 64 << 10;
 
 hot::Thing ToHotThing(const cold::ColdThing& thing) {
@@ -192,6 +192,9 @@ Result<FlushReport> ThingsDB::Flush(const FlushOptions& options) {
         compactor_->Recover().WithContext(fmt::format("flushing namespace '{}'", options_.ns)));
   }
   auto report = flusher_->Flush(options);
+  // The flush's page cache (kFlushCacheKib, for its batches) goes back until the next one:
+  // a server keeps hundreds of namespaces open.
+  (void)flush_db_->Exec("PRAGMA shrink_memory");
   {
     std::lock_guard<std::mutex> lock(mu_);
     RefreshIndexColumns();  // a flush may add JSON-index columns
@@ -253,6 +256,7 @@ Result<CompactReport> ThingsDB::Compact(const CompactOptions& options) {
   Status recovered = RecoverAllLocked();
   if (!recovered.ok()) return context(recovered);
   auto report = compactor_->Compact(options);
+  (void)flush_db_->Exec("PRAGMA shrink_memory");  // as after a flush
   if (!report.ok()) return context(report.status());
   return report;
 }
