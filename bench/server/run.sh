@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Load test of `thingsdb serve` with wrk: simple GETs, single-thing POSTs and a mixed load
 # (80% GET / 20% POST) over 100 namespaces, sampling the server's RSS once a second.
-# Usage: bench/server/run.sh [--quick] [--bin PATH] [--connections N] [--threads N]
-#                           [--serve-args "ARGS"]  (extra `thingsdb serve` options)
-#   full run: 3 phases of 20 s (60 s); --quick: 10 s in all.
+# Usage: bench/server/run.sh [--quick] [--seconds N] [--bin PATH] [--connections N]
+#                           [--threads N] [--serve-args "ARGS"]  (extra `thingsdb serve` options)
+#   full run: 3 phases of 20 s (60 s); --seconds N: 3 phases of N s (a soak); --quick: 10 s.
 # Prints one JSON line per phase (requests/s, p50/p99 ms, errors) and the RSS samples.
 set -euo pipefail
 
@@ -16,9 +16,11 @@ server_threads=40
 namespaces=100
 things=100
 serve_args=
+phase_seconds=20
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) quick=1 ;;
+    --seconds) phase_seconds="$2"; shift ;;
     --bin) bin="$2"; shift ;;
     --connections) connections="$2"; shift ;;
     --threads) server_threads="$2"; shift ;;
@@ -27,7 +29,7 @@ while [[ $# -gt 0 ]]; do
   esac
   shift
 done
-if [[ $quick == 1 ]]; then phase_get=4; phase_post=3; phase_mixed=3; else phase_get=20; phase_post=20; phase_mixed=20; fi
+if [[ $quick == 1 ]]; then phase_get=4; phase_post=3; phase_mixed=3; else phase_get=$phase_seconds; phase_post=$phase_seconds; phase_mixed=$phase_seconds; fi
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 [[ -x "$bin" ]] || { echo "no server binary at $bin (build it, or pass --bin)" >&2; exit 1; }
 
