@@ -4,7 +4,9 @@
 # Usage: bench/server/run.sh [--quick] [--seconds N] [--bin PATH] [--connections N]
 #                           [--threads N] [--serve-args "ARGS"]  (extra `thingsdb serve` options)
 #   full run: 3 phases of 20 s (60 s); --seconds N: 3 phases of N s (a soak); --quick: 10 s.
-# Prints one JSON line per phase (requests/s, p50/p99 ms, errors) and the RSS samples.
+# Prints one JSON line per phase (requests/s, p50/p99 ms, errors), the RSS samples and the
+# machine pauses during the phase (pause_probe.py: the host took this VM's CPUs; wrk's
+# percentiles count the requests a pause held back, its coordinated-omission correction).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -62,11 +64,16 @@ run_phase() {  # mode seconds
   local mode=$1 seconds=$2
   ( while kill -0 "$pid" 2>/dev/null; do rss_kb >> "$work/rss.$mode"; sleep 1; done ) &
   local sampler=$!
+  python3 "$here/pause_probe.py" > "$work/pauses.$mode" &
+  local probe=$!
   MODE=$mode TOKEN=$token NAMESPACES=$namespaces THINGS=$things \
     wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$here/mixed.lua" "$base" \
     | grep '^{"mode"'
   kill "$sampler" 2>/dev/null || true
   wait "$sampler" 2>/dev/null || true
+  kill -TERM "$probe" 2>/dev/null || true
+  wait "$probe" 2>/dev/null || true
+  echo "{\"phase\":\"$mode\",\"pauses\":$(cat "$work/pauses.$mode" 2>/dev/null || echo null)}"
   echo "{\"phase\":\"$mode\",\"rss_kb\":[$(paste -sd, "$work/rss.$mode")]}"
 }
 echo "{\"rss_kb_before\":$(rss_kb)}"
