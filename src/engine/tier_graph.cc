@@ -170,16 +170,10 @@ Result<std::vector<std::string>> ThingsDB::WriteBatch(const std::vector<hot::Bat
       froms.push_back(rel.from_id);
     }
   }
+  ASSIGN_OR_RETURN(std::vector<hot::Relationship> leaving,
+                   Edges(froms, /*outgoing=*/true, std::nullopt));
   std::set<std::tuple<std::string, std::string, std::string>> existing;
-  for (size_t begin = 0; begin < froms.size(); begin += kInChunk) {
-    ASSIGN_OR_RETURN(auto found, Query("SELECT from_id, to_id, type FROM relationships WHERE "
-                                       "from_id IN (SELECT value FROM json_each(?1))",
-                                       {JsonIdList(froms, begin)}));
-    for (auto& row : found.rows) {
-      existing.emplace(std::get<std::string>(row[0]), std::get<std::string>(row[1]),
-                       std::get<std::string>(row[2]));
-    }
-  }
+  for (const hot::Relationship& rel : leaving) existing.emplace(rel.from_id, rel.to_id, rel.type);
   for (size_t item_idx : rel_items) {
     const auto& rel = std::get<hot::NewRelationship>(items[item_idx].op);
     if (existing.count({rel.from_id, rel.to_id, rel.type})) {

@@ -93,7 +93,18 @@ Result<CheckpointReport> HotStore::MaybeCheckpoint(const CheckpointPolicy& polic
   return report;
 }
 
-// Called by the WAL hooks of the writer and side writers: never waits for a checkpoint.
+bool HotStore::BackgroundCheckpoint() const {
+  return options_.background_checkpoint && options_.wal_autocheckpoint > 0;
+}
+
+// The WAL hook of the writer and of the side writers: counts the frames and, with background
+// checkpoints, wakes the thread once they reach wal_autocheckpoint.
+void HotStore::OnWalCommit(int64_t frames) {
+  wal_frames_.store(frames, std::memory_order_relaxed);
+  if (BackgroundCheckpoint() && frames >= options_.wal_autocheckpoint) WakeCheckpointer();
+}
+
+// Never waits for a checkpoint.
 void HotStore::WakeCheckpointer() {
   {
     std::lock_guard<std::mutex> lock(wake_mu_);

@@ -168,13 +168,8 @@ Status HotStore::Init() {
       options_.synchronous_full ? "FULL" : "NORMAL", options_.cache_size_kib)));
   // Replaces SQLite's automatic checkpoint with the same rule (or none, or a wake-up of the
   // checkpoint thread), and counts frames.
-  const bool background = options_.background_checkpoint && options_.wal_autocheckpoint > 0;
-  db.SetWalHook(
-      [this, background](int64_t frames) {
-        wal_frames_.store(frames, std::memory_order_relaxed);
-        if (background && frames >= options_.wal_autocheckpoint) WakeCheckpointer();
-      },
-      background ? 0 : options_.wal_autocheckpoint);
+  db.SetWalHook([this](int64_t frames) { OnWalCommit(frames); },
+                BackgroundCheckpoint() ? 0 : options_.wal_autocheckpoint);
   RETURN_IF_ERROR(ApplySchema(db));
   ASSIGN_OR_RETURN(int64_t page_size, db.QueryInt("PRAGMA page_size"));
   frame_bytes_ = page_size + 24;
@@ -194,15 +189,10 @@ Result<std::unique_ptr<Database>> HotStore::OpenSideWriter(int64_t cache_size_ki
       "PRAGMA synchronous = {}; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -{}; "
       "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = {}",
       options_.synchronous_full ? "FULL" : "NORMAL", cache_size_kib,
-      options_.background_checkpoint ? 0 : options_.wal_autocheckpoint)));
-  if (options_.background_checkpoint && options_.wal_autocheckpoint > 0) {
+      BackgroundCheckpoint() ? 0 : options_.wal_autocheckpoint)));
+  if (BackgroundCheckpoint()) {
     // Its commits wake the checkpoint thread too (a namespace may see only such writes).
-    db->SetWalHook(
-        [this](int64_t frames) {
-          wal_frames_.store(frames, std::memory_order_relaxed);
-          if (frames >= options_.wal_autocheckpoint) WakeCheckpointer();
-        },
-        0);
+    db->SetWalHook([this](int64_t frames) { OnWalCommit(frames); }, 0);
   }
   return db;
 }

@@ -283,6 +283,8 @@ class HotStore {
   int64_t frame_bytes_ = 0;          // page size + the frame header
   std::atomic<int64_t> wal_frames_{0};
   // The background checkpoint thread (options_.background_checkpoint).
+  bool BackgroundCheckpoint() const;  // on, and a threshold to wake it at
+  void OnWalCommit(int64_t frames);   // every WAL hook of this store's connections
   void WakeCheckpointer();
   void CheckpointLoop();
   std::mutex wake_mu_;
