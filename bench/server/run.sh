@@ -3,7 +3,12 @@
 # (80% GET / 20% POST) over 100 namespaces, sampling the server's RSS once a second.
 # Usage: bench/server/run.sh [--quick] [--seconds N] [--bin PATH] [--connections N]
 #                           [--threads N] [--serve-args "ARGS"]  (extra `thingsdb serve` options)
+#                           [--paced [--get-rate R] [--post-rate R] [--mixed-rate R]]
 #   full run: 3 phases of 20 s (60 s); --seconds N: 3 phases of N s (a soak); --quick: 10 s.
+#   wrk keeps every connection busy (closed loop: the server's throughput at saturation);
+#   --paced sends at fixed rates instead (thingsdb_openloop, built beside the server in
+#   bench/server/: latency from each request's scheduled time, at 25,000 GETs/s, 6,000
+#   POSTs/s and 15,000 mixed/s unless given; --connections defaults to 16 there).
 # Prints one JSON line per phase (requests/s, p50/p99 ms, errors), the RSS samples and the
 # machine pauses during the phase (pause_probe.py: the host took this VM's CPUs; wrk's
 # percentiles count the requests a pause held back, its coordinated-omission correction).
@@ -19,12 +24,21 @@ namespaces=100
 things=100
 serve_args=
 phase_seconds=20
+paced=0
+get_rate=25000
+post_rate=6000
+mixed_rate=15000
+connections_given=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) quick=1 ;;
     --seconds) phase_seconds="$2"; shift ;;
     --bin) bin="$2"; shift ;;
-    --connections) connections="$2"; shift ;;
+    --connections) connections="$2"; connections_given=1; shift ;;
+    --paced) paced=1 ;;
+    --get-rate) get_rate="$2"; shift ;;
+    --post-rate) post_rate="$2"; shift ;;
+    --mixed-rate) mixed_rate="$2"; shift ;;
     --threads) server_threads="$2"; shift ;;
     --serve-args) serve_args="$2"; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
@@ -32,8 +46,14 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 if [[ $quick == 1 ]]; then phase_get=4; phase_post=3; phase_mixed=3; else phase_get=$phase_seconds; phase_post=$phase_seconds; phase_mixed=$phase_seconds; fi
-command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 [[ -x "$bin" ]] || { echo "no server binary at $bin (build it, or pass --bin)" >&2; exit 1; }
+if [[ $paced == 1 ]]; then
+  openloop="${THINGSDB_OPENLOOP:-$(dirname "$bin")/bench/server/thingsdb_openloop}"
+  [[ -x "$openloop" ]] || { echo "no load generator at $openloop (./scripts/setup builds it; or set THINGSDB_OPENLOOP)" >&2; exit 1; }
+  [[ $connections_given == 1 ]] || connections=16
+else
+  command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+fi
 
 work="$(mktemp -d /tmp/thingsdb-bench-server.XXXXXX)"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -66,9 +86,15 @@ run_phase() {  # mode seconds
   local sampler=$!
   python3 "$here/pause_probe.py" > "$work/pauses.$mode" &
   local probe=$!
-  MODE=$mode TOKEN=$token NAMESPACES=$namespaces THINGS=$things \
-    wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$here/mixed.lua" "$base" \
-    | grep '^{"mode"'
+  if [[ $paced == 1 ]]; then
+    local rate_var="${mode}_rate"
+    "$openloop" --port "$port" --token "$token" --mode "$mode" --rate "${!rate_var}" \
+      --seconds "$seconds" --connections "$connections" --namespaces "$namespaces" --things "$things"
+  else
+    MODE=$mode TOKEN=$token NAMESPACES=$namespaces THINGS=$things \
+      wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$here/mixed.lua" "$base" \
+      | grep '^{"mode"'
+  fi
   kill "$sampler" 2>/dev/null || true
   wait "$sampler" 2>/dev/null || true
   kill -TERM "$probe" 2>/dev/null || true

@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 #include <httplib.h>
+#include <sys/socket.h>
 
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <random>
 
@@ -162,6 +165,14 @@ Server::~Server() {
 void Server::Install() {
   httplib::Server& http = *http_;
   http.set_tcp_nodelay(true);  // else every response waits ~40 ms on delayed ACKs
+  // Replaces httplib's default (SO_REUSEPORT, which let a second server bind the same port
+  // and take half its connections): SO_REUSEADDR only, and the socket is remembered so
+  // that Bind() can raise its listen backlog.
+  http.set_socket_options([this](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    listen_socket_ = sock;
+  });
   size_t threads = static_cast<size_t>(options_.threads);
   size_t max_queued = options_.max_queued_connections;
   http.new_task_queue = [threads, max_queued] {
@@ -422,12 +433,19 @@ Status Server::Bind() {
     int port = http_->bind_to_any_port(options_.host);
     if (port <= 0) return Status::IOError(fmt::format("cannot bind {}:0", options_.host));
     port_ = port;
-    return Status::OK();
+  } else {
+    if (!http_->bind_to_port(options_.host, options_.port)) {
+      return Status::IOError(fmt::format("cannot bind {}:{} (in use, or not an address of this host)",
+                                         options_.host, options_.port));
+    }
+    port_ = options_.port;
   }
-  if (!http_->bind_to_port(options_.host, options_.port)) {
-    return Status::IOError(fmt::format("cannot bind {}:{}", options_.host, options_.port));
+  // httplib listened with a backlog of 5; listen(2) again on the same socket raises it.
+  if (listen_socket_ >= 0 && ::listen(listen_socket_, options_.listen_backlog) != 0) {
+    return Status::IOError(fmt::format("cannot set the listen backlog of {}:{} to {}: {}",
+                                       options_.host, port_, options_.listen_backlog,
+                                       std::strerror(errno)));
   }
-  port_ = options_.port;
   return Status::OK();
 }
 

@@ -34,6 +34,10 @@ struct ServerOptions {
   int port = 8080;   // 0: any free port (see Server::port())
   int threads = 32;  // workers; a keep-alive connection holds one while it lives
   size_t max_queued_connections = 1024;  // accepted, waiting for a worker; then accept waits
+  // Connections the kernel completes before the server accepts them (listen(2)'s backlog,
+  // capped by net.core.somaxconn). cpp-httplib's own is 5: a burst of new connections
+  // overflowed it and the dropped SYNs were retried a second later.
+  int listen_backlog = 1024;
   size_t max_body_bytes = 8 * 1024 * 1024;
   std::chrono::milliseconds read_timeout{5000};
   std::chrono::milliseconds write_timeout{5000};
@@ -123,6 +127,7 @@ class Server {
   std::unique_ptr<IcebergCatalog> catalog_;
   std::unique_ptr<httplib::Server> http_;
   int port_ = 0;
+  int listen_socket_ = -1;  // the listening socket, seen by the socket-options callback
   std::atomic<bool> stopping_{false};
   std::atomic<bool> run_finished_{false};
   std::atomic<int64_t> in_flight_{0};

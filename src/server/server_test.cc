@@ -6,12 +6,16 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -96,6 +100,7 @@ class RawSocket {
   }
   ~RawSocket() { Close(); }
   bool connected() const { return connected_; }
+  int fd() const { return fd_; }
   bool Send(std::string_view bytes) {
     return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
            static_cast<ssize_t>(bytes.size());
@@ -671,6 +676,94 @@ TEST_F(ServerTest, ClientsThatStallOrVanishDoNotHurtTheServer) {
   auto kept = Client()->Get("/v1/namespaces/app/things/keep");
   ASSERT_TRUE(kept);
   EXPECT_EQ(Body(kept)["data"]["v"], 1);
+}
+
+TEST_F(ServerTest, ABurstOfNewConnectionsWaitsInTheBacklogUndropped) {
+  ServerOptions options = DefaultOptions();
+  options.threads = 1;
+  options.max_queued_connections = 1;
+  options.keep_alive_timeout_seconds = 5;
+  StartServer(options);
+  // One connection holds the only worker (keep-alive), one waits in the pool's queue, and
+  // the accept loop holds a third while it waits for room: nothing more is accepted.
+  RawSocket holder(server_->port());
+  ASSERT_TRUE(holder.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  char buf[512];
+  ASSERT_GT(::recv(holder.fd(), buf, sizeof(buf), 0), 0);
+  RawSocket queued(server_->port());
+  RawSocket in_hand(server_->port());
+  ASSERT_TRUE(queued.connected() && in_hand.connected());
+  // A burst of new connections must complete their handshakes in the kernel's backlog
+  // rather than lose their SYNs (cpp-httplib's default backlog of 5 dropped all but a few,
+  // and each dropped client waited a second for its retry).
+  constexpr int kBurst = 64;
+  std::vector<int> fds;
+  for (int i = 0; i < kBurst; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    ASSERT_TRUE(rc == 0 || errno == EINPROGRESS) << std::strerror(errno);
+    fds.push_back(fd);
+  }
+  std::set<int> established;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(800);
+  while (static_cast<int>(established.size()) < kBurst &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::vector<pollfd> pending;
+    for (int fd : fds) {
+      if (!established.count(fd)) pending.push_back({fd, POLLOUT, 0});
+    }
+    ::poll(pending.data(), pending.size(), 50);
+    for (const pollfd& p : pending) {
+      int err = 0;
+      socklen_t len = sizeof(err);
+      if ((p.revents & POLLOUT) && ::getsockopt(p.fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
+          err == 0) {
+        established.insert(p.fd);
+      }
+    }
+  }
+  // A dropped SYN is retried after 1 s, so 800 ms tells the two apart.
+  EXPECT_EQ(static_cast<int>(established.size()), kBurst)
+      << "connections dropped by the listen backlog";
+  // Every one of them is then served once the worker is free.
+  std::string request = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  for (int fd : fds) {
+    int flags = ::fcntl(fd, F_GETFL);
+    ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    EXPECT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(request.size()));
+  }
+  holder.Close();
+  queued.Close();
+  in_hand.Close();
+  int served = 0;
+  for (int fd : fds) {
+    timeval tv{10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    std::string reply;
+    ssize_t got;
+    while ((got = ::recv(fd, buf, sizeof(buf), 0)) > 0) reply.append(buf, static_cast<size_t>(got));
+    if (reply.rfind("HTTP/1.1 200", 0) == 0) ++served;
+    ::close(fd);
+  }
+  EXPECT_EQ(served, kBurst);
+}
+
+TEST_F(ServerTest, APortInUseIsAnErrorNotASharedPort) {
+  StartServer();
+  ServerOptions second = DefaultOptions();
+  second.port = server_->port();
+  second.registry.data_dir = (dir_ / "data2").string();
+  auto other = Server::Create(std::move(second));
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  Status started = (*other)->Start();
+  EXPECT_FALSE(started.ok()) << "a second server bound a port in use";
+  EXPECT_NE(started.ToString().find(std::to_string(server_->port())), std::string::npos)
+      << started.ToString();
 }
 
 TEST_F(ServerTest, ConcurrentWritersToOneAndManyNamespaces) {
