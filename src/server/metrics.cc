@@ -208,6 +208,9 @@ std::string Metrics::Render(const ServerGauges& gauges) const {
   out += "# HELP thingsdb_http_in_flight Requests being handled now.\n";
   out += "# TYPE thingsdb_http_in_flight gauge\n";
   out += fmt::format("thingsdb_http_in_flight {}\n", gauges.in_flight);
+  out += "# HELP process_resident_memory_bytes Resident memory of the server process.\n";
+  out += "# TYPE process_resident_memory_bytes gauge\n";
+  out += fmt::format("process_resident_memory_bytes {}\n", gauges.resident_bytes);
   struct Gauge {
     const char* name;
     const char* help;

@@ -29,6 +29,7 @@ struct NamespaceGauge {
 struct ServerGauges {
   int64_t open_namespaces = 0;
   int64_t in_flight = 0;
+  int64_t resident_bytes = 0;       // the process's RSS (/proc/self/statm)
   std::vector<NamespaceGauge> namespaces;
 };
 

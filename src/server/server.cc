@@ -3,11 +3,13 @@
 #include <fmt/format.h>
 #include <httplib.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <fstream>
 #include <random>
 
 #include "core/json.h"
@@ -71,6 +73,14 @@ class BoundedThreadPool : public httplib::TaskQueue {
   bool shutdown_ = false;
   std::vector<std::thread> threads_;
 };
+
+// The process's resident set in bytes (/proc/self/statm's second field, in pages), or 0.
+int64_t ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  int64_t size_pages = 0, resident_pages = 0;
+  if (!(statm >> size_pages >> resident_pages)) return 0;
+  return resident_pages * ::sysconf(_SC_PAGESIZE);
+}
 
 // A client's X-Request-Id when it is short and plain, else "".
 std::string ClientRequestId(const std::string& value) {
@@ -381,6 +391,7 @@ void Server::AnswerBuiltin(const RouteSpec& route, Reply* reply) {
 std::string Server::RenderMetrics() {
   ServerGauges gauges;
   gauges.in_flight = in_flight_.load();
+  gauges.resident_bytes = ResidentBytes();
   std::vector<std::shared_ptr<Namespace>> open = registry_->OpenNamespaces();
   gauges.open_namespaces = static_cast<int64_t>(open.size());
   for (const auto& ns : open) {

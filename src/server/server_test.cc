@@ -489,6 +489,11 @@ TEST_F(ServerTest, MetricsCountRequestsRowsAndNamespaces) {
         "/v1/namespaces/{ns}/things/{id}\",le=\"+Inf\"} 2"}) {
     EXPECT_NE(text.find(want), std::string::npos) << "missing: " << want << "\n" << text;
   }
+  // The process's resident memory, read from /proc/self/statm: at least the megabytes
+  // this test process already holds.
+  size_t at = text.find("\nprocess_resident_memory_bytes ");
+  ASSERT_NE(at, std::string::npos) << text;
+  EXPECT_GT(std::stoll(text.substr(at + 31)), 1 << 20) << text;
 }
 
 TEST_F(ServerTest, MalformedRequestsGetJsonErrors) {
