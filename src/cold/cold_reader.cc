@@ -515,6 +515,19 @@ Result<std::vector<LocatedRelationship>> ColdReader::ReadRelationships(const Sca
 
 Result<std::optional<LocatedThing>> ColdReader::LookupThing(std::string_view id,
                                                             const ScanRequest& at) {
+  // What a snapshot holds for an id never changes: a found thing is cached by snapshot (not
+  // for reads as of a time, whose snapshot is resolved inside the scan).
+  std::optional<int64_t> snapshot =
+      at.snapshot_id ? at.snapshot_id
+                     : (at.as_of_timestamp_ms ? std::nullopt : table_.metadata().current_snapshot_id);
+  std::string key;
+  if (file_cache_ != nullptr && snapshot) {
+    key = ColdFileCache::ThingKey(table_, layout_, *snapshot, id);
+    if (auto hit = file_cache_->LookupThing(key)) {
+      ++counters_.things_from_cache;
+      return std::optional<LocatedThing>(*hit);
+    }
+  }
   ScanRequest request;
   request.snapshot_id = at.snapshot_id;
   request.as_of_timestamp_ms = at.as_of_timestamp_ms;
@@ -526,6 +539,7 @@ Result<std::optional<LocatedThing>> ColdReader::LookupThing(std::string_view id,
     return Status::Corruption(fmt::format("cold table '{}': {} live rows with id '{}'",
                                           table_.paths().key_prefix(), found.size(), id));
   }
+  if (!key.empty()) file_cache_->InsertThing(key, std::make_shared<const LocatedThing>(found[0]));
   return std::optional<LocatedThing>(std::move(found[0]));
 }
 

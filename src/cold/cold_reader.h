@@ -70,6 +70,7 @@ struct ScanCounters {
   int64_t footer_cache_hits = 0;
   int64_t footer_cache_misses = 0;
   int64_t delete_cache_hits = 0;  // position-delete files found decoded (not read)
+  int64_t things_from_cache = 0;  // LookupThing answers found in the file cache (no scan)
 
   void Reset() { *this = ScanCounters(); }
 };

@@ -1,5 +1,7 @@
 #include "cold/file_cache.h"
 
+#include "cold/cold_reader.h"
+
 #include <fmt/format.h>
 
 #include <cstdlib>
@@ -27,6 +29,35 @@ std::string ColdFileCache::FileKey(const iceberg::Table& table, std::string_view
                                    int64_t size) {
   return fmt::format("{}\n{}\n{}\n{}", table.store().Describe(), table.metadata().table_uuid,
                      object_key, size);
+}
+
+std::string ColdFileCache::ThingKey(const iceberg::Table& table, const TableLayout& layout,
+                                    int64_t snapshot_id, std::string_view id) {
+  std::string key = fmt::format("thing\n{}\n{}\n{}\n", table.store().Describe(),
+                                table.metadata().table_uuid, snapshot_id);
+  for (const JsonIndexColumn& index : layout.indexes) key += index.name + ",";
+  key += "\n";
+  key += id;
+  return key;
+}
+
+std::shared_ptr<const LocatedThing> ColdFileCache::LookupThing(const std::string& key) {
+  Value value;
+  if (!cache_.Lookup(key, &value)) return nullptr;
+  auto* thing = std::get_if<std::shared_ptr<const LocatedThing>>(&value);
+  return thing != nullptr ? *thing : nullptr;
+}
+
+void ColdFileCache::InsertThing(const std::string& key, std::shared_ptr<const LocatedThing> thing) {
+  const ColdThing& row = thing->thing;
+  size_t charge = sizeof(LocatedThing) + key.size() + row.id.size() + row.type.size() +
+                  row.data.size() + thing->location.file_path.size() +
+                  (row.embedding ? row.embedding->size() * sizeof(float) : 0);
+  for (const IndexValue& value : row.index_values) {
+    charge += sizeof(IndexValue);
+    if (const auto* text = std::get_if<std::string>(&value)) charge += text->size();
+  }
+  cache_.Insert(key, Value(std::move(thing)), charge);
 }
 
 std::shared_ptr<const parquet::DecodedFooter> ColdFileCache::LookupFooter(const std::string& key) {

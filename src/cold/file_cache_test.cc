@@ -130,11 +130,15 @@ TEST_F(FileCacheTest, SecondLookupReadsNoManifestAndNoFooter) {
   EXPECT_GT(first.counters().footer_cache_misses, 0);
   EXPECT_EQ(first.counters().footer_cache_hits, 0);
 
+  // The same id read by a scan (not LookupThing, whose answer is now cached itself).
   ColdReader second(*table_, layout_);
   second.SetCaches(&manifests_, &files_);
-  auto again = second.LookupThing(ThingId(123));
-  ASSERT_TRUE(again.ok() && again->has_value());
-  EXPECT_EQ(**again, **found);
+  ScanRequest by_id;
+  by_id.filter = {ColdPredicate{kIdColumn, parquet::CompareOp::kEq,
+                                {parquet::Value::String(ThingId(123))}}};
+  auto again = second.ReadThings(by_id);
+  ASSERT_TRUE(again.ok() && again->size() == 1) << again.status().ToString();
+  EXPECT_EQ((*again)[0], **found);
   auto warm_gets = store_.TakeGets();
   for (const auto& call : warm_gets) {
     EXPECT_FALSE(IsManifest(call)) << call.key;
@@ -147,6 +151,51 @@ TEST_F(FileCacheTest, SecondLookupReadsNoManifestAndNoFooter) {
   EXPECT_EQ(second.counters().footer_cache_hits, first.counters().footer_cache_misses);
   EXPECT_EQ(second.counters().object_requests,
             first.counters().object_requests - 3 * first.counters().footer_cache_misses);
+}
+
+TEST_F(FileCacheTest, ASecondLookupOfAnIdAtTheSameSnapshotReadsNothing) {
+  ColdReader first(*table_, layout_);
+  first.SetCaches(&manifests_, &files_);
+  auto found = first.LookupThing(ThingId(77));
+  ASSERT_TRUE(found.ok() && found->has_value()) << found.status().ToString();
+  EXPECT_EQ(first.counters().things_from_cache, 0);
+  store_.TakeGets();
+  ColdReader second(*table_, layout_);
+  second.SetCaches(&manifests_, &files_);
+  auto again = second.LookupThing(ThingId(77));
+  ASSERT_TRUE(again.ok() && again->has_value());
+  EXPECT_EQ(**again, **found);
+  EXPECT_EQ(second.counters().things_from_cache, 1);
+  EXPECT_TRUE(store_.TakeGets().empty());
+  EXPECT_EQ(second.counters().object_requests, 0);
+  // Not cached: an id that is not there (each lookup scans), a lookup without caches, and a
+  // read as of a time.
+  for (int i = 0; i < 2; ++i) {
+    auto missing = second.LookupThing("no-such-id");
+    ASSERT_TRUE(missing.ok());
+    EXPECT_FALSE(missing->has_value());
+  }
+  EXPECT_EQ(second.counters().things_from_cache, 1);
+  ColdReader uncached(*table_, layout_);
+  uncached.SetCaches(nullptr, nullptr);
+  auto direct = uncached.LookupThing(ThingId(77));
+  ASSERT_TRUE(direct.ok() && direct->has_value());
+  EXPECT_EQ(**direct, **found);
+  EXPECT_EQ(uncached.counters().things_from_cache, 0);
+  EXPECT_GT(uncached.counters().object_requests, 0);
+  ScanRequest as_of;
+  as_of.as_of_timestamp_ms = table_->metadata().snapshots.back().timestamp_ms;
+  ColdReader timed(*table_, layout_);
+  timed.SetCaches(&manifests_, &files_);
+  auto at_time = timed.LookupThing(ThingId(77), as_of);
+  ASSERT_TRUE(at_time.ok() && at_time->has_value()) << at_time.status().ToString();
+  EXPECT_EQ(timed.counters().things_from_cache, 0);
+  // A reader with other JSON-index columns reads values the cached answer lacks: its own key.
+  ColdReader other_layout(*table_, TableLayout::Things({JsonIndexColumn{"email", "$.email"}}));
+  other_layout.SetCaches(&manifests_, &files_);
+  auto wider = other_layout.LookupThing(ThingId(77));
+  ASSERT_TRUE(wider.ok() && wider->has_value()) << wider.status().ToString();
+  EXPECT_EQ(other_layout.counters().things_from_cache, 0);
 }
 
 TEST_F(FileCacheTest, ResultsAreTheSameWithAndWithoutCachesAndDeletesAreCached) {
@@ -275,8 +324,11 @@ TEST(ColdFileCacheGlobalTest, ReadersUseTheGlobalCachesByDefault) {
   int64_t hits_before = ColdFileCache::Global().stats().hits;
   for (int i = 0; i < 2; ++i) {
     ColdReader reader(**table, layout);
-    auto found = reader.LookupThing(ThingId(3));
-    ASSERT_TRUE(found.ok() && found->has_value());
+    ScanRequest by_id;
+    by_id.filter = {ColdPredicate{kIdColumn, parquet::CompareOp::kEq,
+                                  {parquet::Value::String(ThingId(3))}}};
+    auto found = reader.ReadThings(by_id);
+    ASSERT_TRUE(found.ok() && found->size() == 1);
     EXPECT_EQ(reader.counters().footer_cache_hits > 0, i == 1);
     EXPECT_EQ(reader.counters().footer_cache_misses > 0, i == 0);
     EXPECT_EQ(reader.counters().manifest_cache_hits > 0, i == 1);

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <future>
 
+#include "cold/file_cache.h"
 #include "engine/testing/engine_fixture.h"
 
 namespace thingsdb::engine {
@@ -446,6 +447,39 @@ TEST_F(ThingsDBTest, UpdateOfAColdThingMovesTheNewVersionHot) {
   EXPECT_EQ(cold.at("a3").data, "{\"n\":33}");
   EXPECT_EQ(cold.at("a3").created_at, old->created_at);
   EXPECT_EQ(cold.at("a5").data, "{\"n\":5}");
+}
+
+TEST_F(ThingsDBTest, RepeatedColdGetsAreCachedAndFollowEveryChange) {
+  Seed();
+  MustFlush(Cutoff(kT0 + 1000));
+  auto& cache = cold::ColdFileCache::Global();
+  auto first = db_->Get("a4");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  int64_t hits = cache.stats().hits;
+  auto second = db_->Get("a4");
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(hot::ThingJson(*second), hot::ThingJson(*first));
+  EXPECT_GT(cache.stats().hits, hits) << "the second cold Get read the files again";
+  // An update makes a hot version; a flush then a new snapshot whose answer is the new one.
+  now_ms_ += 1000;
+  ASSERT_TRUE(db_->Update("a4", "{\"n\":44}", false).ok());
+  EXPECT_EQ(db_->Get("a4")->data, "{\"n\":44}");
+  MustFlush(All());
+  EXPECT_EQ(HotCount("things"), 0);
+  EXPECT_EQ(db_->Get("a4")->data, "{\"n\":44}");
+  EXPECT_EQ(db_->Get("a4")->data, "{\"n\":44}");
+  // A delete of the (cached) cold thing is seen at once, and after the next flush.
+  ASSERT_TRUE(db_->Delete("a4").ok());
+  EXPECT_EQ(db_->Get("a4").status().code(), StatusCode::kNotFound);
+  MustFlush(All());
+  EXPECT_EQ(db_->Get("a4").status().code(), StatusCode::kNotFound);
+  // A compaction rewrites the files (a new snapshot): the answers stay the same.
+  EXPECT_EQ(db_->Get("a5")->data, "{\"n\":5}");
+  auto compacted = db_->Compact();
+  ASSERT_TRUE(compacted.ok()) << compacted.status().ToString();
+  EXPECT_EQ(db_->Get("a5")->data, "{\"n\":5}");
+  EXPECT_EQ(db_->Get("a4").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(hot::ThingJson(*db_->Get("b2")), before_["b2"]);
 }
 
 TEST_F(ThingsDBTest, RelateToAColdThing) {
