@@ -79,10 +79,16 @@ fi
 echo "{\"seeded_namespaces\":$namespaces,\"things_each\":$things,\"seconds\":$(echo "$(date +%s.%N) - $seed_start" | bc)}"
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
+# Resident memory that is not a mapped file: the heap (SQLite page caches, requests). RSS also
+# counts the pages of the namespaces' files that memory-mapped reads touched (RssFile), which
+# the kernel can drop at any time.
+rss_anon_kb() { awk '/RssAnon/ {print $2}' "/proc/$pid/status"; }
 rss_samples=()
 run_phase() {  # mode seconds
   local mode=$1 seconds=$2
-  ( while kill -0 "$pid" 2>/dev/null; do rss_kb >> "$work/rss.$mode"; sleep 1; done ) &
+  ( while kill -0 "$pid" 2>/dev/null; do
+      rss_kb >> "$work/rss.$mode"; rss_anon_kb >> "$work/anon.$mode"; sleep 1
+    done ) &
   local sampler=$!
   python3 "$here/pause_probe.py" > "$work/pauses.$mode" &
   local probe=$!
@@ -101,12 +107,13 @@ run_phase() {  # mode seconds
   wait "$probe" 2>/dev/null || true
   echo "{\"phase\":\"$mode\",\"pauses\":$(cat "$work/pauses.$mode" 2>/dev/null || echo null)}"
   echo "{\"phase\":\"$mode\",\"rss_kb\":[$(paste -sd, "$work/rss.$mode")]}"
+  echo "{\"phase\":\"$mode\",\"rss_anon_kb\":[$(paste -sd, "$work/anon.$mode")]}"
 }
 echo "{\"rss_kb_before\":$(rss_kb)}"
 run_phase get "$phase_get"
 run_phase post "$phase_post"
 run_phase mixed "$phase_mixed"
-echo "{\"rss_kb_after\":$(rss_kb)}"
+echo "{\"rss_kb_after\":$(rss_kb),\"rss_anon_kb_after\":$(rss_anon_kb)}"
 # Server-side figures: checkpoints, and the latency of single-thing POSTs and GETs as the
 # server saw it (all phases together; wrk's figures add the time a request waits for a core).
 curl -s -H "Authorization: Bearer $token" "$base/metrics" > "$work/metrics.txt"

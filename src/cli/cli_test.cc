@@ -142,6 +142,8 @@ TEST(CliTest, ErrorsAreOneLineOnStderrWithExitCode1) {
            {"find --where 'age > 3'", "thingsdb find: InvalidArgument: condition 'age > 3'"},
            {"related x --direction sideways", "thingsdb related: InvalidArgument: direction"},
            {"import /nonexistent.ndjson", "thingsdb import: NotFound: cannot open"},
+           {"serve --port 0 --cache-kib 8",
+            "thingsdb serve: InvalidArgument: --cache-kib must be between 64 and 1048576 (got 8)"},
        }) {
     RunResult run = RunShell(Bin() + " " + c.args, dir.path(), dir.File("data"));
     EXPECT_EQ(run.exit_code, 1) << c.args << "\n" << run.output;

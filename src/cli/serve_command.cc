@@ -29,6 +29,7 @@ struct ServeArgs {
   int64_t flush_max_age_s = 300;
   int64_t checkpoint_ms = 100;
   int64_t checkpoint_wal_mb = 4;
+  int64_t cache_kib = 2048;
   bool quiet = false;
 };
 
@@ -55,6 +56,11 @@ Status RunServe(const Context& ctx, const ServeArgs& args) {
   options.checkpoint.wal_bytes = args.checkpoint_wal_mb << 20;
   options.checkpoint.max_wal_bytes =
       std::max(options.checkpoint.max_wal_bytes, 16 * options.checkpoint.wal_bytes);
+  if (args.cache_kib < 64 || args.cache_kib > (1 << 20)) {
+    return Status::InvalidArgument(
+        fmt::format("--cache-kib must be between 64 and 1048576 (got {})", args.cache_kib));
+  }
+  options.registry.store_options.cache_size_kib = args.cache_kib;
   options.registry.flush_max_rows = args.flush_max_rows;
   options.registry.flush_max_age_ms = args.flush_max_age_s * 1000;
   options.log_requests = !args.quiet;
@@ -138,6 +144,9 @@ void RegisterServe(CLI::App& app, Context& ctx) {
   cmd->add_option("--checkpoint-wal-mb", args->checkpoint_wal_mb,
                   "Checkpoint a namespace's WAL from this many MiB (default 4; a blocking "
                   "checkpoint from 16 times as many, at least 64)");
+  cmd->add_option("--cache-kib", args->cache_kib,
+                  "SQLite page cache of each of a namespace's 4 connections, in KiB (default "
+                  "2048): at most --max-open x 4 x this, plus a running flush's 64 MiB");
   cmd->add_flag("--quiet", args->quiet, "No per-request log lines");
 }
 

@@ -43,7 +43,8 @@ struct RegistryOptions {
   int64_t flush_max_age_ms = 5 * 60 * 1000;
   int64_t flush_min_age_ms = 0;
   // Smaller than the CLI's defaults so that memory stays bounded with many namespaces open:
-  // at most max_open * (1 + read_connections) SQLite caches of cache_size_kib each.
+  // at most max_open * (2 + read_connections) SQLite caches of cache_size_kib each (the hot
+  // writer, the readers and the engine's own connection; a flush's is released after it).
   hot::HotOptions store_options = [] {
     hot::HotOptions options;
     options.read_connections = 2;
