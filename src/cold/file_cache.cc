@@ -1,10 +1,10 @@
 #include "cold/file_cache.h"
 
-#include "cold/cold_reader.h"
-
 #include <fmt/format.h>
 
 #include <cstdlib>
+
+#include "cold/cold_reader.h"
 
 namespace thingsdb::cold {
 namespace {
