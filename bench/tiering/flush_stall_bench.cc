@@ -28,7 +28,7 @@
 namespace {
 
 using thingsdb::bench::Clock;
-using thingsdb::bench::Overlaps;
+using thingsdb::bench::CallTimes;
 using thingsdb::bench::Pause;
 using thingsdb::bench::PauseProbe;
 using thingsdb::bench::StealMs;
@@ -39,30 +39,6 @@ using thingsdb::engine::ThingsDB;
 std::string Data(int64_t n) {
   return fmt::format("{{\"n\":{},\"email\":\"user{}@example.com\",\"name\":\"name {}\"}}", n, n, n);
 }
-
-struct Latencies {
-  std::vector<double> ms;
-  std::vector<Clock::time_point> starts;
-  void Add(Clock::time_point start, double took_ms) {
-    starts.push_back(start);
-    ms.push_back(took_ms);
-  }
-  double Max() const { return ms.empty() ? 0 : *std::max_element(ms.begin(), ms.end()); }
-  // The longest call that did not overlap a machine pause.
-  double MaxOutside(const std::vector<Pause>& pauses) const {
-    double out = 0;
-    for (size_t idx = 0; idx < ms.size(); ++idx) {
-      if (!Overlaps(pauses, starts[idx], ms[idx])) out = std::max(out, ms[idx]);
-    }
-    return out;
-  }
-  double P99() const {
-    if (ms.empty()) return 0;
-    std::vector<double> sorted = ms;
-    std::sort(sorted.begin(), sorted.end());
-    return sorted[sorted.size() * 99 / 100];
-  }
-};
 
 int Run(int64_t rows, const std::filesystem::path& dir) {
   std::filesystem::remove_all(dir);
@@ -97,7 +73,7 @@ int Run(int64_t rows, const std::filesystem::path& dir) {
   std::atomic<bool> stop{false};
   std::atomic<int> phase{0};  // 0: before the flusher starts, 1: flusher running
   std::mutex mu;
-  Latencies before, during, relate_before, relate_during;
+  CallTimes before, during, relate_before, relate_during;
   std::atomic<int64_t> errors{0};
   std::thread writer([&] {
     for (int64_t n = rows; !stop.load(); ++n) {
@@ -174,7 +150,7 @@ int Run(int64_t rows, const std::filesystem::path& dir) {
   fmt::print("relate max during flush outside machine pauses {:.2f} ms\n",
              relate_during.MaxOutside(machine));
   // When the slowest calls came, against the flush's phases (the deletes end with the flush).
-  auto slowest = [&](const char* what, const Latencies& lat) {
+  auto slowest = [&](const char* what, const CallTimes& lat) {
     std::vector<size_t> order(lat.ms.size());
     for (size_t idx = 0; idx < order.size(); ++idx) order[idx] = idx;
     std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return lat.ms[a] > lat.ms[b]; });

@@ -91,4 +91,39 @@ inline bool Overlaps(const std::vector<Pause>& pauses, Clock::time_point start, 
                      [&](const Pause& pause) { return pause.from < end && start < pause.to; });
 }
 
+// The start and length of each timed call (a Put, a Relate), for its longest, its p99 and its
+// longest outside machine pauses.
+struct CallTimes {
+  std::vector<double> ms;
+  std::vector<Clock::time_point> starts;
+
+  void Add(Clock::time_point start, double took_ms) {
+    starts.push_back(start);
+    ms.push_back(took_ms);
+  }
+  // Times the call `fn` and records it.
+  template <typename Fn>
+  auto Time(Fn&& fn) {
+    auto start = Clock::now();
+    auto result = fn();
+    Add(start, std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    return result;
+  }
+  double Max() const { return ms.empty() ? 0 : *std::max_element(ms.begin(), ms.end()); }
+  // The longest call that did not overlap one of `pauses`.
+  double MaxOutside(const std::vector<Pause>& pauses) const {
+    double out = 0;
+    for (size_t idx = 0; idx < ms.size(); ++idx) {
+      if (!Overlaps(pauses, starts[idx], ms[idx])) out = std::max(out, ms[idx]);
+    }
+    return out;
+  }
+  double P99() const {
+    if (ms.empty()) return 0;
+    std::vector<double> sorted = ms;
+    std::sort(sorted.begin(), sorted.end());
+    return sorted[sorted.size() * 99 / 100];
+  }
+};
+
 }  // namespace thingsdb::bench

@@ -119,8 +119,18 @@ int64_t DirBytes(const fs::path& dir, std::string_view suffix) {
 
 int main(int argc, char** argv) {
   Args args;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; i += 2) {
     std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      fmt::print("usage: thingsdb_tiering_bench [--things N] [--rels R] [--cold FRACTION] "
+                 "[--dir DIR] [--reps N] [--json FILE]\n(bench/tiering/run.sh runs it; "
+                 "docs/tiering.md has its figures)\n");
+      return 0;
+    }
+    if (i + 1 >= argc) {
+      fmt::print(stderr, "flag {} needs a value\n", flag);
+      return 2;
+    }
     std::string value = argv[i + 1];
     if (flag == "--things") args.things = std::stoll(value);
     else if (flag == "--rels") args.rels = std::stoi(value);
@@ -210,16 +220,13 @@ int main(int argc, char** argv) {
   std::atomic<int64_t> puts{0};
   // Every Put's start and length, to leave out those a machine pause overlapped
   // (pause_probe.h); the writer's longest stall is printed with and without them.
-  std::vector<std::pair<thingsdb::bench::Clock::time_point, double>> put_times;
+  thingsdb::bench::CallTimes put_times;
   thingsdb::bench::PauseProbe probe;
   double steal_start = thingsdb::bench::StealMs();
   std::thread writer([&] {
     for (int64_t n = 0; !stop.load(); ++n) {
-      auto start = thingsdb::bench::Clock::now();
-      auto put = db.Put({std::nullopt, "probe", R"({"probe":true})", std::nullopt});
-      put_times.emplace_back(start, std::chrono::duration<double, std::milli>(
-                                        thingsdb::bench::Clock::now() - start)
-                                        .count());
+      auto put = put_times.Time(
+          [&] { return db.Put({std::nullopt, "probe", R"({"probe":true})", std::nullopt}); });
       if (!put.ok()) Die("put during flush", put.status());
       puts.fetch_add(1);
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -233,13 +240,9 @@ int main(int argc, char** argv) {
   probe.Stop();
   double steal_ms = thingsdb::bench::StealMs() - steal_start;
   std::vector<thingsdb::bench::Pause> pauses = probe.machine_pauses();
-  double longest_stall = 0, longest_stall_outside = 0, longest_pause = 0;
-  for (const auto& [start, ms] : put_times) {
-    longest_stall = std::max(longest_stall, ms);
-    if (!thingsdb::bench::Overlaps(pauses, start, ms)) {
-      longest_stall_outside = std::max(longest_stall_outside, ms);
-    }
-  }
+  double longest_stall = put_times.Max();
+  double longest_stall_outside = put_times.MaxOutside(pauses);
+  double longest_pause = 0;
   for (const auto& pause : pauses) longest_pause = std::max(longest_pause, pause.Ms());
   if (!report.ok()) Die("flush", report.status());
   int64_t flushed = report->things + report->relationships;
