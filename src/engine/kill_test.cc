@@ -30,6 +30,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cold/cold_reader.h"
@@ -71,23 +72,48 @@ struct Model {
   }
 };
 
+// One maintenance operation (flush, compaction, snapshot expiry) in the children's output:
+// "<started>" when a run begins, "<name> …" when it completes, "<name>-failed …" when an
+// injected fault stops it. Counts one child's lines, or (Add) every child's.
+struct OpLog {
+  int64_t completed = 0;    // including compactions with nothing to rewrite
+  int64_t failed = 0;
+  int64_t units = 0;        // compact: data files rewritten; expire: snapshots expired
+  int64_t interrupted = 0;  // runs the kill landed in (0 or 1 for one child)
+
+  // Whether `fields` is one of this operation's lines; if so it is counted.
+  bool Apply(std::string_view started, std::string_view name, bool has_units,
+             const std::vector<std::string>& fields) {
+    const std::string& tag = fields[0];
+    if (tag == started) {
+      interrupted = 1;
+    } else if (tag == name) {
+      interrupted = 0;
+      ++completed;
+      if (has_units) units += std::stoll(fields.at(1));
+    } else if (tag == std::string(name) + "-failed") {
+      interrupted = 0;
+      ++failed;
+    } else {
+      return false;
+    }
+    return true;
+  }
+  void Add(const OpLog& child) {
+    completed += child.completed;
+    failed += child.failed;
+    units += child.units;
+    interrupted += child.interrupted;
+  }
+};
+
 // One child's output: the acknowledged operations, applied to the model as they come, and
 // the one that was in flight when the kill came (if any).
 struct ChildLog {
   std::vector<std::string> pending;  // fields of the last "try" without an answer
   std::set<std::string> touched;
   int64_t acks = 0;
-  int64_t flushes = 0;
-  int64_t flush_failures = 0;
-  int64_t compactions = 0;  // completed (including those with nothing to rewrite)
-  int64_t compact_failures = 0;
-  int64_t files_rewritten = 0;  // data files the completed compactions replaced
-  int64_t expiries = 0;
-  int64_t expire_failures = 0;
-  int64_t snapshots_expired = 0;
-  bool in_flush = false;    // killed during a flush
-  bool in_compact = false;  // killed during a compaction
-  bool in_expire = false;   // killed during snapshot expiry
+  OpLog flush, compact, expire;
   bool done = false;
 
   void Apply(const std::string& line, Model& model) {
@@ -108,25 +134,11 @@ struct ChildLog {
       if (kind == "rel") model.rels[fields.at(2)] = {fields.at(3), fields.at(4)};
     } else if (tag == "skip") {
       pending.clear();
-    } else if (tag == "flushing") {
-      in_flush = true;
-    } else if (tag == "flush" || tag == "flush-failed") {
-      in_flush = false;
-      ++(tag == "flush" ? flushes : flush_failures);
-    } else if (tag == "compacting") {
-      in_compact = true;
-    } else if (tag == "compact" || tag == "compact-failed") {
-      in_compact = false;
-      ++(tag == "compact" ? compactions : compact_failures);
-      if (tag == "compact") files_rewritten += std::stoll(fields.at(1));
-    } else if (tag == "expiring") {
-      in_expire = true;
-    } else if (tag == "expire" || tag == "expire-failed") {
-      in_expire = false;
-      ++(tag == "expire" ? expiries : expire_failures);
-      if (tag == "expire") snapshots_expired += std::stoll(fields.at(1));
     } else if (tag == "done") {
       done = true;
+    } else if (!flush.Apply("flushing", "flush", false, fields) &&
+               !compact.Apply("compacting", "compact", true, fields)) {
+      expire.Apply("expiring", "expire", true, fields);
     }
   }
 };
@@ -367,9 +379,8 @@ TEST_F(FlushKillTest, NoAcknowledgedWriteIsLostAfterSigkillDuringFlushes) {
   auto start = std::chrono::steady_clock::now();
 
   Model model;
-  int64_t kills_in_flush = 0, kills_in_compact = 0, kills_in_expire = 0, acks = 0, flushes = 0,
-          flush_failures = 0, compactions = 0, compact_failures = 0, files_rewritten = 0,
-          expiries = 0, expire_failures = 0, snapshots_expired = 0;
+  int64_t acks = 0;
+  OpLog flushes, compactions, expiries;  // over every child
   for (int64_t round = 0; round < iterations; ++round) {
     if (round % kRoundsPerEpoch == 0) {
       db_.reset();
@@ -408,22 +419,14 @@ TEST_F(FlushKillTest, NoAcknowledgedWriteIsLostAfterSigkillDuringFlushes) {
       }
     }
     if (!faults) {
-      EXPECT_EQ(log.flush_failures, 0) << run.output;
-      EXPECT_EQ(log.compact_failures, 0) << run.output;
-      EXPECT_EQ(log.expire_failures, 0) << run.output;
+      EXPECT_EQ(log.flush.failed, 0) << run.output;
+      EXPECT_EQ(log.compact.failed, 0) << run.output;
+      EXPECT_EQ(log.expire.failed, 0) << run.output;
     }
-    kills_in_flush += log.in_flush ? 1 : 0;
-    kills_in_compact += log.in_compact ? 1 : 0;
-    kills_in_expire += log.in_expire ? 1 : 0;
     acks += log.acks;
-    flushes += log.flushes;
-    flush_failures += log.flush_failures;
-    compactions += log.compactions;
-    compact_failures += log.compact_failures;
-    files_rewritten += log.files_rewritten;
-    expiries += log.expiries;
-    expire_failures += log.expire_failures;
-    snapshots_expired += log.snapshots_expired;
+    flushes.Add(log.flush);
+    compactions.Add(log.compact);
+    expiries.Add(log.expire);
 
     ASSERT_NO_FATAL_FAILURE(OpenEngine());
     EXPECT_EQ(IntegrityCheck(), "ok");
@@ -468,23 +471,24 @@ TEST_F(FlushKillTest, NoAcknowledgedWriteIsLostAfterSigkillDuringFlushes) {
       "snapshot expiry), %lld acknowledged writes, %lld flushes completed, %lld failed by "
       "injected faults; %lld compactions completed (%lld data files rewritten), %lld failed; "
       "%lld expiries completed (%lld snapshots expired), %lld failed; %.1f s\n",
-      ll(iterations), ll(kills_in_flush), ll(kills_in_compact), ll(kills_in_expire), ll(acks),
-      ll(flushes), ll(flush_failures), ll(compactions), ll(files_rewritten),
-      ll(compact_failures), ll(expiries), ll(snapshots_expired), ll(expire_failures), seconds);
-  RecordProperty("kills_during_flush", static_cast<int>(kills_in_flush));
-  RecordProperty("kills_during_compaction", static_cast<int>(kills_in_compact));
-  RecordProperty("kills_during_expiry", static_cast<int>(kills_in_expire));
-  RecordProperty("files_rewritten", static_cast<int>(files_rewritten));
+      ll(iterations), ll(flushes.interrupted), ll(compactions.interrupted),
+      ll(expiries.interrupted), ll(acks), ll(flushes.completed), ll(flushes.failed),
+      ll(compactions.completed), ll(compactions.units), ll(compactions.failed),
+      ll(expiries.completed), ll(expiries.units), ll(expiries.failed), seconds);
+  RecordProperty("kills_during_flush", static_cast<int>(flushes.interrupted));
+  RecordProperty("kills_during_compaction", static_cast<int>(compactions.interrupted));
+  RecordProperty("kills_during_expiry", static_cast<int>(expiries.interrupted));
+  RecordProperty("files_rewritten", static_cast<int>(compactions.units));
   // The delays must actually land inside flushes and compactions, and the compactions must
   // rewrite files, or the test proves little. (A child killed within a few tens of ms —
   // THINGSDB_KILL_MAX_DELAY_MS far below the default — writes too little for a compaction to
   // find two files in a partition; expiry's count is printed only: it has little to expire
   // when few snapshots accumulate.)
   if (iterations >= 20) {
-    EXPECT_GT(kills_in_flush, 0);
-    EXPECT_GT(kills_in_compact, 0);
+    EXPECT_GT(flushes.interrupted, 0);
+    EXPECT_GT(compactions.interrupted, 0);
     if (max_delay_ms >= 300) {
-      EXPECT_GT(files_rewritten, 0);
+      EXPECT_GT(compactions.units, 0);
     }
   }
   EXPECT_GT(acks, 0);
