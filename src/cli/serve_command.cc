@@ -126,7 +126,7 @@ void RegisterServe(CLI::App& app, Context& ctx) {
                   "Admin bearer token (env THINGSDB_TOKEN); generated if absent")
       ->envname("THINGSDB_TOKEN");
   cmd->add_option("--config", args->config, "JSON file of scoped tokens and rate limits");
-  cmd->add_option("--threads", args->threads, "Worker threads (default 32)");
+  cmd->add_option("--threads", args->threads, "Worker threads: requests answered at once; connections hold none (default 32)");
   cmd->add_option("--max-open", args->max_open, "Namespaces kept open at most (default 256)");
   cmd->add_option("--max-body", args->max_body_bytes,
                   "Largest request body in bytes (default 8 MiB)");

@@ -1,14 +1,11 @@
 #include "server/server.h"
 
 #include <fmt/format.h>
-#include <httplib.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
-#include <deque>
 #include <fstream>
 #include <random>
 
@@ -19,61 +16,6 @@
 namespace thingsdb::server {
 namespace {
 
-// httplib's ThreadPool queues without bound; this one makes the accept loop wait when
-// `max_queued` connections are already waiting, so memory stays flat under overload (the
-// kernel's listen backlog holds the rest).
-class BoundedThreadPool : public httplib::TaskQueue {
- public:
-  BoundedThreadPool(size_t threads, size_t max_queued) : max_queued_(max_queued) {
-    for (size_t thread_idx = 0; thread_idx < threads; ++thread_idx) {
-      threads_.emplace_back([this] { Work(); });
-    }
-  }
-  ~BoundedThreadPool() override = default;
-
-  void enqueue(std::function<void()> fn) override {
-    std::unique_lock<std::mutex> lock(mu_);
-    space_.wait(lock, [this] { return jobs_.size() < max_queued_ || shutdown_; });
-    jobs_.push_back(std::move(fn));
-    work_.notify_one();
-  }
-
-  // Runs every queued job, then joins the workers.
-  void shutdown() override {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      shutdown_ = true;
-    }
-    work_.notify_all();
-    space_.notify_all();
-    for (auto& thread : threads_) thread.join();
-  }
-
- private:
-  void Work() {
-    for (;;) {
-      std::function<void()> fn;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        work_.wait(lock, [this] { return !jobs_.empty() || shutdown_; });
-        if (jobs_.empty()) return;
-        fn = std::move(jobs_.front());
-        jobs_.pop_front();
-        space_.notify_one();
-      }
-      fn();
-    }
-  }
-
-  const size_t max_queued_;
-  std::mutex mu_;
-  std::condition_variable work_;
-  std::condition_variable space_;
-  std::deque<std::function<void()>> jobs_;
-  bool shutdown_ = false;
-  std::vector<std::thread> threads_;
-};
-
 // The process's resident set in bytes (/proc/self/statm's second field, in pages), or 0.
 int64_t ResidentBytes() {
   std::ifstream statm("/proc/self/statm");
@@ -83,13 +25,13 @@ int64_t ResidentBytes() {
 }
 
 // A client's X-Request-Id when it is short and plain, else "".
-std::string ClientRequestId(const std::string& value) {
+std::string ClientRequestId(std::string_view value) {
   if (value.empty() || value.size() > 64) return "";
   for (char c : value) {
     bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
     if (!ok) return "";
   }
-  return value;
+  return std::string(value);
 }
 
 std::string_view CodeForHttpStatus(int status) {
@@ -104,8 +46,16 @@ std::string_view CodeForHttpStatus(int status) {
       return "not_found";
     case 405:
       return "method_not_allowed";
+    case 408:
+      return "request_timeout";
+    case 411:
+      return "length_required";
     case 413:
       return "payload_too_large";
+    case 431:
+      return "request_header_fields_too_large";
+    case 505:
+      return "http_version_not_supported";
     case 429:
       return "rate_limited";
     case 503:
@@ -153,8 +103,6 @@ Server::Server(ServerOptions options, Authenticator auth)
   catalog_ = std::make_unique<IcebergCatalog>(std::move(catalog));
   std::random_device random;
   request_id_prefix_ = fmt::format("{:08x}", random());
-  http_ = std::make_unique<httplib::Server>();
-  Install();
   if (options_.flush_interval.count() > 0) {
     flush_thread_ =
         std::thread([this] { RunEvery(options_.flush_interval, &Server::FlushDueNamespaces); });
@@ -172,111 +120,63 @@ Server::~Server() {
   registry_->CloseAll();
 }
 
-void Server::Install() {
-  httplib::Server& http = *http_;
-  http.set_tcp_nodelay(true);  // else every response waits ~40 ms on delayed ACKs
-  // Replaces httplib's default (SO_REUSEPORT, which let a second server bind the same port
-  // and take half its connections): SO_REUSEADDR only, and the socket is remembered so
-  // that Bind() can raise its listen backlog.
-  http.set_socket_options([this](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-    listen_socket_ = sock;
-  });
-  size_t threads = static_cast<size_t>(options_.threads);
-  size_t max_queued = options_.max_queued_connections;
-  http.new_task_queue = [threads, max_queued] {
-    return new BoundedThreadPool(threads, max_queued);
-  };
-  http.set_payload_max_length(options_.max_body_bytes);
-  http.set_read_timeout(options_.read_timeout);
-  http.set_write_timeout(options_.write_timeout);
-  http.set_keep_alive_timeout(options_.keep_alive_timeout_seconds);
-  http.set_keep_alive_max_count(options_.keep_alive_max_requests);
-
-  auto handler = [this](const httplib::Request& req, httplib::Response& res) {
-    auto start = std::chrono::steady_clock::now();
-    in_flight_.fetch_add(1);
-    std::string rid = ClientRequestId(req.get_header_value("X-Request-Id"));
-    if (rid.empty())
-      rid = fmt::format("{}-{:x}", request_id_prefix_, request_counter_.fetch_add(1));
-    Reply reply;
-    try {
-      reply = Route(req.method, req.path, req.get_header_value("Authorization"), req.params,
-                    req.body, req.get_header_value("Content-Type"));
-    } catch (const std::exception& e) {
-      reply.api = ErrorResponse(Status::Internal(e.what()), false);
-    }
-    // Iceberg REST clients read errors as {"error":{"message","type","code"}}.
-    if (req.path.rfind("/iceberg/", 0) == 0) ToIcebergError(&reply.api);
-    res.status = reply.api.status;
-    res.set_content(std::move(reply.api.body), reply.content_type.c_str());
-    res.set_header("X-Request-Id", rid);
-    if (reply.api.retry_after_seconds > 0) {
-      res.set_header("Retry-After", std::to_string(reply.api.retry_after_seconds));
-    }
-    if (!reply.allow.empty()) res.set_header("Allow", reply.allow);
-    if (reply.api.status == 401) res.set_header("WWW-Authenticate", "Bearer");
-    if (stopping_) res.set_header("Connection", "close");
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    metrics_.ObserveRequest(reply.route, reply.api.status, seconds);
-    if (!reply.api.error_code.empty()) metrics_.CountError(reply.api.error_code);
-    LogRequest(rid, req.method, req.path, reply, seconds);
-    in_flight_.fetch_sub(1);
-  };
-  http.Get(".*", handler);
-  http.Post(".*", httplib::Server::Handler(handler));
-  http.Put(".*", httplib::Server::Handler(handler));
-  http.Patch(".*", httplib::Server::Handler(handler));
-  http.Delete(".*", httplib::Server::Handler(handler));
-  // cpp-httplib 0.11 applies the body limit only to Content-Length bodies; a chunked body
-  // would grow without bound, so it is refused before any of it is read.
-  http.set_pre_routing_handler(httplib::Server::HandlerWithResponse(
-      [this](const httplib::Request& req, httplib::Response& res) {
-        if (!req.has_header("Transfer-Encoding")) {
-          return httplib::Server::HandlerResponse::Unhandled;
-        }
-        res.status = 411;
-        res.set_header("Connection", "close");
-        res.set_content(
-            ErrorBody("length_required", "chunked bodies are not accepted; send Content-Length"),
-            "application/json");
-        metrics_.ObserveRequest("unrouted", 411, 0);
-        metrics_.CountError("length_required");
-        return httplib::Server::HandlerResponse::Handled;
-      }));
-  // Errors httplib answers itself (body too large, unparsable request): same JSON shape.
-  http.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req,
-                                                                     httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    std::string_view code = CodeForHttpStatus(res.status);
-    std::string message = res.status == 413
-                              ? fmt::format("the body exceeds {} bytes", options_.max_body_bytes)
-                              : fmt::format("HTTP {}", res.status);
-    res.set_content(ErrorBody(code, message), "application/json");
-    metrics_.ObserveRequest("unrouted", res.status, 0);
-    metrics_.CountError(code);
-    Reply reply;
-    reply.api.status = res.status;
-    reply.api.error_code = std::string(code);
-    LogRequest("-", req.method, req.path, reply, 0);
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  http.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        res.status = 500;
-        res.set_content(ErrorBody("internal", "unexpected exception"), "application/json");
-      });
+std::string Server::RequestId(const HttpRequest& request) {
+  std::string rid = ClientRequestId(request.Header("X-Request-Id"));
+  if (rid.empty()) rid = fmt::format("{}-{:x}", request_id_prefix_, request_counter_.fetch_add(1));
+  return rid;
 }
 
-Server::Reply Server::Route(const std::string& method, const std::string& path,
-                            const std::string& auth_header,
-                            const std::multimap<std::string, std::string>& query,
-                            const std::string& body, const std::string& content_type) {
+void Server::Handle(const HttpRequest& request, HttpResponse* response) {
+  auto start = std::chrono::steady_clock::now();
+  in_flight_.fetch_add(1);
+  std::string rid = RequestId(request);
   Reply reply;
-  // HEAD is GET without the body (httplib drops it): the Iceberg catalog's existence checks.
-  RouteMatch match = MatchRoute(method == "HEAD" ? "GET" : method, path);
+  try {
+    reply = Route(request);
+  } catch (const std::exception& e) {
+    reply.api = ErrorResponse(Status::Internal(e.what()), false);
+  }
+  // Iceberg REST clients read errors as {"error":{"message","type","code"}}.
+  if (request.path.rfind("/iceberg/", 0) == 0) ToIcebergError(&reply.api);
+  response->status = reply.api.status;
+  response->body = std::move(reply.api.body);
+  response->content_type = reply.content_type;
+  response->headers.emplace_back("X-Request-Id", rid);
+  if (reply.api.retry_after_seconds > 0) {
+    response->headers.emplace_back("Retry-After", std::to_string(reply.api.retry_after_seconds));
+  }
+  if (!reply.allow.empty()) response->headers.emplace_back("Allow", reply.allow);
+  if (reply.api.status == 401) response->headers.emplace_back("WWW-Authenticate", "Bearer");
+  if (stopping_) response->close = true;
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  metrics_.ObserveRequest(reply.route, reply.api.status, seconds);
+  if (!reply.api.error_code.empty()) metrics_.CountError(reply.api.error_code);
+  LogRequest(rid, request.method, request.path, reply, seconds);
+  in_flight_.fetch_sub(1);
+}
+
+void Server::HandleRefused(int status, std::string_view message, const HttpRequest& request,
+                           HttpResponse* response) {
+  std::string_view code = CodeForHttpStatus(status);
+  response->body = ErrorBody(code, message);
+  response->content_type = "application/json";
+  std::string rid = RequestId(request);
+  response->headers.emplace_back("X-Request-Id", rid);
+  metrics_.ObserveRequest("unrouted", status, 0);
+  metrics_.CountError(code);
+  Reply reply;
+  reply.api.status = status;
+  reply.api.error_code = std::string(code);
+  LogRequest(rid, request.method, request.path, reply, 0);
+}
+
+Server::Reply Server::Route(const HttpRequest& request) {
+  const std::string& method = request.method;
+  const QueryParams& query = request.query;
+  Reply reply;
+  // HEAD is GET without the body (the listener drops it): the Iceberg catalog's existence checks.
+  RouteMatch match = MatchRoute(method == "HEAD" ? "GET" : method, request.path);
   if (match.kind == MatchKind::kNotFound) {
     reply.api = ErrorResponse(Status::NotFound("no such route"), false);
     return reply;
@@ -296,7 +196,7 @@ Server::Reply Server::Route(const std::string& method, const std::string& path,
     AnswerBuiltin(route, &reply);
     return reply;
   }
-  const TokenGrant* grant = Admit(auth_header, &reply);
+  const TokenGrant* grant = Admit(std::string(request.Header("Authorization")), &reply);
   if (!grant) return reply;
   if (route.auth == RouteAuth::kAnyToken) {
     if (IsIcebergRoute(route.id)) {
@@ -328,14 +228,14 @@ Server::Reply Server::Route(const std::string& method, const std::string& path,
     reply.api = catalog_->Handle(route, match.ns, match.id, query, *grant);
     return reply;
   }
-  ApiRequest request;
-  request.route = &route;
-  request.ns = std::move(match.ns);
-  request.id = std::move(match.id);
-  request.query = &query;
-  request.body = body;
-  request.content_type = content_type;
-  reply.api = api_->Handle(request);
+  ApiRequest call;
+  call.route = &route;
+  call.ns = std::move(match.ns);
+  call.id = std::move(match.id);
+  call.query = &query;
+  call.body = request.body;
+  call.content_type = request.Header("Content-Type");
+  reply.api = api_->Handle(call);
   return reply;
 }
 
@@ -440,47 +340,52 @@ void Server::LogRequest(const std::string& rid, const std::string& method, const
 }
 
 Status Server::Bind() {
-  if (options_.port == 0) {
-    int port = http_->bind_to_any_port(options_.host);
-    if (port <= 0) return Status::IOError(fmt::format("cannot bind {}:0", options_.host));
-    port_ = port;
-  } else {
-    if (!http_->bind_to_port(options_.host, options_.port)) {
-      return Status::IOError(fmt::format("cannot bind {}:{} (in use, or not an address of this host)",
-                                         options_.host, options_.port));
-    }
-    port_ = options_.port;
-  }
-  // httplib listened with a backlog of 5; listen(2) again on the same socket raises it.
-  if (listen_socket_ >= 0 && ::listen(listen_socket_, options_.listen_backlog) != 0) {
-    return Status::IOError(fmt::format("cannot set the listen backlog of {}:{} to {}: {}",
-                                       options_.host, port_, options_.listen_backlog,
-                                       std::strerror(errno)));
-  }
+  if (listener_) return Status::InvalidArgument("the server is already bound");
+  HttpListenerOptions http;
+  http.host = options_.host;
+  http.port = options_.port;
+  http.threads = options_.threads;
+  http.max_connections = options_.max_connections;
+  http.listen_backlog = options_.listen_backlog;
+  http.max_body_bytes = options_.max_body_bytes;
+  http.read_timeout = options_.read_timeout;
+  http.write_timeout = options_.write_timeout;
+  http.keep_alive_timeout = std::chrono::seconds(options_.keep_alive_timeout_seconds);
+  http.keep_alive_max_requests = options_.keep_alive_max_requests;
+  ASSIGN_OR_RETURN(
+      listener_,
+      HttpListener::Bind(
+          std::move(http),
+          [this](const HttpRequest& request, HttpResponse* response) {
+            Handle(request, response);
+          },
+          [this](int status, std::string_view message, const HttpRequest& request,
+                 HttpResponse* response) { HandleRefused(status, message, request, response); }));
+  port_ = listener_->port();
+  active_listener_ = listener_.get();
+  if (stopping_) listener_->Stop();
   return Status::OK();
 }
 
 Status Server::Run() {
-  bool ok = stopping_ ? true : http_->listen_after_bind();
-  // listen_after_bind returns after the worker pool ran every accepted connection.
+  if (!listener_) return Status::InvalidArgument("Run() before Bind()");
+  listener_->Run();  // returns once every connection is answered and closed
   StopBackground();
   registry_->CloseAll();
   run_finished_ = true;
-  if (!ok && !stopping_) return Status::IOError("the HTTP server stopped unexpectedly");
   return Status::OK();
 }
 
 Status Server::Start() {
   RETURN_IF_ERROR(Bind());
   thread_ = std::thread([this] { (void)Run(); });
-  while (!http_->is_running() && !stopping_ && !run_finished_) std::this_thread::yield();
-  if (run_finished_ && !stopping_) return Status::IOError("the HTTP server failed to start");
+  while (!listener_->running() && !stopping_ && !run_finished_) std::this_thread::yield();
   return Status::OK();
 }
 
 void Server::Stop() {
   stopping_ = true;
-  http_->stop();
+  if (HttpListener* listener = active_listener_.load()) listener->Stop();
   {
     std::lock_guard<std::mutex> lock(background_mu_);
     background_stop_ = true;

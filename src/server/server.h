@@ -1,5 +1,5 @@
-// Server: the HTTP front of thingsdb — cpp-httplib with TCP_NODELAY, a bounded worker pool,
-// body/time limits, bearer-token auth, per-token rate limits, metrics and one-line JSON
+// Server: the HTTP front of thingsdb — an epoll HTTP/1.1 listener (http_listener.h) with
+// worker threads, body/time limits, bearer-token auth, per-token rate limits, metrics and one-line JSON
 // request logs — over a NamespaceRegistry, plus the Iceberg REST catalog's read routes, a
 // background flush of the open namespaces and background WAL checkpoints of their hot tiers.
 // Stop() is safe from any thread (a signal thread): it stops accepting, lets in-flight
@@ -17,25 +17,23 @@
 #include "core/status.h"
 #include "server/auth.h"
 #include "server/http_api.h"
+#include "server/http_listener.h"
 #include "server/iceberg_catalog.h"
 #include "server/metrics.h"
 #include "server/namespace_registry.h"
 #include "server/rate_limiter.h"
 #include "server/router.h"
 
-namespace httplib {
-class Server;
-}
-
 namespace thingsdb::server {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;   // 0: any free port (see Server::port())
-  int threads = 32;  // workers; a keep-alive connection holds one while it lives
-  size_t max_queued_connections = 1024;  // accepted, waiting for a worker; then accept waits
+  // Workers: requests answered at once (an idle keep-alive connection holds none).
+  int threads = 32;
+  size_t max_connections = 4096;  // open at once; then accept waits (the backlog holds more)
   // Connections the kernel completes before the server accepts them (listen(2)'s backlog,
-  // capped by net.core.somaxconn). cpp-httplib's own is 5: a burst of new connections
+  // capped by net.core.somaxconn). cpp-httplib's was 5: a burst of new connections
   // overflowed it and the dropped SYNs were retried a second later.
   int listen_backlog = 1024;
   size_t max_body_bytes = 8 * 1024 * 1024;
@@ -94,10 +92,14 @@ class Server {
  private:
   struct Reply;
   explicit Server(ServerOptions options, Authenticator auth);
-  void Install();
-  Reply Route(const std::string& method, const std::string& path, const std::string& auth_header,
-              const std::multimap<std::string, std::string>& query, const std::string& body,
-              const std::string& content_type);
+  // Answers one request (HttpListener's handler).
+  void Handle(const HttpRequest& request, HttpResponse* response);
+  // The JSON error of a request the listener refused before routing (bad head, 411, 413...).
+  void HandleRefused(int status, std::string_view message, const HttpRequest& request,
+                     HttpResponse* response);
+  Reply Route(const HttpRequest& request);
+  // The client's X-Request-Id when it is short and plain, else a new one.
+  std::string RequestId(const HttpRequest& request);
   // Authenticates and rate-limits; on refusal fills `reply` and returns null.
   const TokenGrant* Admit(const std::string& auth_header, Reply* reply);
   // /healthz, /readyz, /metrics, /v1/openapi.json.
@@ -125,9 +127,9 @@ class Server {
   std::unique_ptr<NamespaceRegistry> registry_;
   std::unique_ptr<HttpApi> api_;
   std::unique_ptr<IcebergCatalog> catalog_;
-  std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<HttpListener> listener_;  // from Bind()
+  std::atomic<HttpListener*> active_listener_{nullptr};  // listener_, for Stop() on any thread
   int port_ = 0;
-  int listen_socket_ = -1;  // the listening socket, seen by the socket-options callback
   std::atomic<bool> stopping_{false};
   std::atomic<bool> run_finished_{false};
   std::atomic<int64_t> in_flight_{0};
