@@ -569,6 +569,8 @@ HttpListener::Next HttpListener::Answer(Connection* conn, HttpRequest& request,
   }
   request.body.assign(conn->in, head_bytes, static_cast<size_t>(framing.content_length));
   conn->in.erase(0, total);
+  // A large body's buffer is not kept for the rest of a keep-alive connection's life.
+  if (conn->in.capacity() > 4 * kReadChunk) conn->in = std::string(conn->in);
   busy_.fetch_add(1);
   HttpResponse response;
   try {
