@@ -253,6 +253,89 @@ TEST(CliTest, ServeAnswersOverHttpAndStopsOnSigterm) {
   EXPECT_NE(after.output.find("\"name\":\"Ada\""), std::string::npos) << after.output;
 }
 
+// The README's main job: `thingsdb serve` on the embedded defaults (./thingsdb-data, its
+// warehouse, a generated admin token printed once), then every curl command of the README's
+// ```sh blocks against it, with that token (the README's port 8080 becomes a free one).
+TEST(CliTest, ServeOnTheDefaultsAnswersTheReadmeCurlCommands) {
+  testing::TempDir dir;
+  std::string log = dir.File("serve.log");
+  // exec: the background job's pid is the server's own.
+  std::string cmd = "(cd '" + dir.path() + "' && exec env -u THINGSDB_DATA -u THINGSDB_TOKEN " +
+                    Bin() + " serve --port 0 --quiet) 2>'" + log + "' & echo $!";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  int pid = 0;
+  ASSERT_EQ(fscanf(pipe, "%d", &pid), 1);
+  pclose(pipe);
+  int port = 0;
+  std::string token;
+  const std::string token_label = "admin token (generated, shown once): ";
+  for (int attempt = 0; attempt < 200 && port == 0; ++attempt) {
+    std::ifstream in(log);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    size_t at = text.find("\"port\":");
+    if (at != std::string::npos) port = std::atoi(text.c_str() + at + 7);
+    size_t label = text.find(token_label);
+    if (label != std::string::npos) {
+      size_t start = label + token_label.size();
+      token = text.substr(start, text.find('\n', start) - start);
+    }
+    if (port == 0) usleep(50000);
+  }
+  ASSERT_GT(port, 0) << "serve did not report its port";
+  ASSERT_EQ(token.size(), 64u) << "no generated admin token on stderr";
+
+  std::ifstream readme(std::string(std::getenv("THINGSDB_SOURCE_DIR")) + "/README.md");
+  std::vector<std::string> commands;
+  bool in_sh = false;
+  std::string pending;
+  for (std::string line; std::getline(readme, line);) {
+    if (line == "```sh") {
+      in_sh = true;
+      continue;
+    }
+    if (line == "```") in_sh = false;
+    if (!in_sh) continue;
+    pending += line;
+    if (!pending.empty() && pending.back() == '\\') {
+      pending.pop_back();
+      continue;
+    }
+    if (pending.rfind("curl ", 0) == 0 && pending.find("127.0.0.1:8080") != std::string::npos) {
+      commands.push_back(pending);
+    }
+    pending.clear();
+  }
+  ASSERT_GE(commands.size(), 4u) << "README curl examples not found";
+  auto replace_all = [](std::string text, const std::string& from, const std::string& to) {
+    for (size_t pos = 0; (pos = text.find(from, pos)) != std::string::npos; pos += to.size()) {
+      text.replace(pos, from.size(), to);
+    }
+    return text;
+  };
+  for (std::string command : commands) {
+    command = replace_all(command, "127.0.0.1:8080", "127.0.0.1:" + std::to_string(port));
+    command = replace_all(command, "$TOKEN", token);
+    command = replace_all(command, "s3cret", token);
+    command = command.substr(0, command.find(" #"));  // a trailing comment
+    RunResult run = RunShell(command + " -w ' %{http_code}'", dir.path(), dir.File("unused"));
+    EXPECT_EQ(run.exit_code, 0) << command;
+    EXPECT_TRUE(run.output.size() > 4 && run.output.compare(run.output.size() - 4, 2, " 2") == 0)
+        << command << " -> " << run.output;
+    EXPECT_EQ(run.output.find("\"error\""), std::string::npos) << command << " -> " << run.output;
+  }
+  // The embedded defaults, relative to where the server was started.
+  EXPECT_TRUE(std::filesystem::exists(dir.path() + "/thingsdb-data/web/hot.db"));
+  EXPECT_TRUE(std::filesystem::exists(dir.path() + "/thingsdb-data/warehouse/web"));
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  bool exited = false;
+  for (int attempt = 0; attempt < 200 && !exited; ++attempt) {
+    exited = kill(pid, 0) != 0;
+    if (!exited) usleep(50000);
+  }
+  EXPECT_TRUE(exited) << "serve did not stop on SIGTERM";
+}
+
 // `thingsdb iceberg` on the Spark-written fixture tables (../shared/interop/README.md).
 TEST(CliTest, IcebergCommandsReadForeignTablesWithDeletes) {
   std::string root = std::string(std::getenv("THINGSDB_SOURCE_DIR")) + "/../shared/interop/iceberg-spark";

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -32,6 +33,20 @@ struct ServeArgs {
   int64_t cache_kib = 2048;
   bool quiet = false;
 };
+
+// Connections and every open namespace's SQLite files are descriptors; a shell's default
+// soft limit (1024 on Debian) is below what --max-open namespaces and many clients need, so
+// the soft limit is raised to the hard one. Returns the limit in force.
+uint64_t RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return static_cast<uint64_t>(limit.rlim_cur);
+}
 
 Status RunServe(const Context& ctx, const ServeArgs& args) {
   server::ServerOptions options;
@@ -83,6 +98,7 @@ Status RunServe(const Context& ctx, const ServeArgs& args) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  uint64_t open_files = RaiseOpenFileLimit();
   ASSIGN_OR_RETURN(auto server, server::Server::Create(std::move(options)));
   RETURN_IF_ERROR(server->Bind());
   if (generated) {
@@ -90,9 +106,10 @@ Status RunServe(const Context& ctx, const ServeArgs& args) {
   }
   fmt::print(stderr,
              "{{\"level\":\"info\",\"msg\":\"listening\",\"host\":{},\"port\":{},\"data\":{},"
-             "\"cold\":{}}}\n",
+             "\"cold\":{},\"open_files\":{}}}\n",
              JsonString(args.host), server->port(), JsonString(ctx.data_dir),
-             JsonString(ctx.cold_uri.empty() ? ctx.data_dir + "/warehouse" : ctx.cold_uri));
+             JsonString(ctx.cold_uri.empty() ? ctx.data_dir + "/warehouse" : ctx.cold_uri),
+             open_files);
   std::fflush(stderr);
 
   std::atomic<bool> done{false};
