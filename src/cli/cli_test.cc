@@ -209,26 +209,50 @@ TEST(CliTest, ImportIsAllOrNothingPerBatchAndExportRoundTrips) {
       << run.output;
 }
 
+// A `thingsdb serve` started in the background by `command` (which must print its pid: end
+// it with `& echo $!`), its stderr in `log`.
+struct ServeProcess {
+  int pid = 0;
+  int port = 0;
+  std::string log_text;
+
+  // Starts it and waits (10 s at most) until the log names the port.
+  static ServeProcess Start(const std::string& command, const std::string& log) {
+    ServeProcess serve;
+    FILE* pipe = popen(command.c_str(), "r");
+    if (!pipe) return serve;
+    if (fscanf(pipe, "%d", &serve.pid) != 1) serve.pid = 0;
+    pclose(pipe);
+    for (int attempt = 0; attempt < 200 && serve.port == 0; ++attempt) {
+      std::ifstream in(log);
+      serve.log_text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      size_t at = serve.log_text.find("\"port\":");
+      if (at != std::string::npos) serve.port = std::atoi(serve.log_text.c_str() + at + 7);
+      if (serve.port == 0) usleep(50000);
+    }
+    return serve;
+  }
+  // SIGTERM, then waits (10 s at most) for the process to exit; true if it did.
+  bool Stop() const {
+    if (pid <= 0 || kill(pid, SIGTERM) != 0) return false;
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      if (kill(pid, 0) != 0) return true;
+      usleep(50000);
+    }
+    return false;
+  }
+};
+
 // `thingsdb serve` over a real socket: listens on a free port, answers with the admin token,
 // and exits 0 on SIGTERM after draining.
 TEST(CliTest, ServeAnswersOverHttpAndStopsOnSigterm) {
   testing::TempDir dir;
   std::string log = dir.File("serve.log");
-  std::string cmd = "THINGSDB_DATA='" + dir.File("data") + "' " + Bin() +
-                    " serve --port 0 --token secret-token --quiet 2>'" + log + "' & echo $!";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  int pid = 0;
-  ASSERT_EQ(fscanf(pipe, "%d", &pid), 1);
-  pclose(pipe);
-  int port = 0;
-  for (int attempt = 0; attempt < 200 && port == 0; ++attempt) {
-    std::ifstream in(log);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    size_t at = text.find("\"port\":");
-    if (at != std::string::npos) port = std::atoi(text.c_str() + at + 7);
-    if (port == 0) usleep(50000);
-  }
+  ServeProcess serve = ServeProcess::Start(
+      "THINGSDB_DATA='" + dir.File("data") + "' " + Bin() +
+          " serve --port 0 --token secret-token --quiet 2>'" + log + "' & echo $!",
+      log);
+  int port = serve.port;
   ASSERT_GT(port, 0) << "serve did not report its port";
   std::string base = "curl -s -o - -w ' %{http_code}' -H 'Authorization: Bearer secret-token' "
                      "http://127.0.0.1:" + std::to_string(port);
@@ -241,13 +265,7 @@ TEST(CliTest, ServeAnswersOverHttpAndStopsOnSigterm) {
                                   std::to_string(port) + "/v1/namespaces/web/things/u1",
                               dir.path(), dir.File("data"));
   EXPECT_EQ(denied.output, "401");
-  ASSERT_EQ(kill(pid, SIGTERM), 0);
-  bool exited = false;
-  for (int attempt = 0; attempt < 200 && !exited; ++attempt) {
-    exited = kill(pid, 0) != 0;
-    if (!exited) usleep(50000);
-  }
-  EXPECT_TRUE(exited) << "serve did not stop on SIGTERM";
+  EXPECT_TRUE(serve.Stop()) << "serve did not stop on SIGTERM";
   // The write survived the shutdown.
   RunResult after = RunShell(Bin() + " --ns web get u1", dir.path(), dir.File("data"));
   EXPECT_NE(after.output.find("\"name\":\"Ada\""), std::string::npos) << after.output;
@@ -260,27 +278,17 @@ TEST(CliTest, ServeOnTheDefaultsAnswersTheReadmeCurlCommands) {
   testing::TempDir dir;
   std::string log = dir.File("serve.log");
   // exec: the background job's pid is the server's own.
-  std::string cmd = "(cd '" + dir.path() + "' && exec env -u THINGSDB_DATA -u THINGSDB_TOKEN " +
-                    Bin() + " serve --port 0 --quiet) 2>'" + log + "' & echo $!";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  int pid = 0;
-  ASSERT_EQ(fscanf(pipe, "%d", &pid), 1);
-  pclose(pipe);
-  int port = 0;
+  ServeProcess serve = ServeProcess::Start(
+      "(cd '" + dir.path() + "' && exec env -u THINGSDB_DATA -u THINGSDB_TOKEN " + Bin() +
+          " serve --port 0 --quiet) 2>'" + log + "' & echo $!",
+      log);
+  int port = serve.port;
   std::string token;
   const std::string token_label = "admin token (generated, shown once): ";
-  for (int attempt = 0; attempt < 200 && port == 0; ++attempt) {
-    std::ifstream in(log);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    size_t at = text.find("\"port\":");
-    if (at != std::string::npos) port = std::atoi(text.c_str() + at + 7);
-    size_t label = text.find(token_label);
-    if (label != std::string::npos) {
-      size_t start = label + token_label.size();
-      token = text.substr(start, text.find('\n', start) - start);
-    }
-    if (port == 0) usleep(50000);
+  size_t label = serve.log_text.find(token_label);
+  if (label != std::string::npos) {
+    size_t start = label + token_label.size();
+    token = serve.log_text.substr(start, serve.log_text.find('\n', start) - start);
   }
   ASSERT_GT(port, 0) << "serve did not report its port";
   ASSERT_EQ(token.size(), 64u) << "no generated admin token on stderr";
@@ -327,13 +335,7 @@ TEST(CliTest, ServeOnTheDefaultsAnswersTheReadmeCurlCommands) {
   // The embedded defaults, relative to where the server was started.
   EXPECT_TRUE(std::filesystem::exists(dir.path() + "/thingsdb-data/web/hot.db"));
   EXPECT_TRUE(std::filesystem::exists(dir.path() + "/thingsdb-data/warehouse/web"));
-  ASSERT_EQ(kill(pid, SIGTERM), 0);
-  bool exited = false;
-  for (int attempt = 0; attempt < 200 && !exited; ++attempt) {
-    exited = kill(pid, 0) != 0;
-    if (!exited) usleep(50000);
-  }
-  EXPECT_TRUE(exited) << "serve did not stop on SIGTERM";
+  EXPECT_TRUE(serve.Stop()) << "serve did not stop on SIGTERM";
 }
 
 // `thingsdb iceberg` on the Spark-written fixture tables (../shared/interop/README.md).

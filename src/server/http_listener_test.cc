@@ -3,17 +3,14 @@
 // HTTP/1.0, half-closed clients, timeouts, limits, shutdown while a request is in flight).
 #include "server/http_listener.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <string>
 #include <thread>
+
+#include "server/testing/raw_socket.h"
 
 namespace thingsdb::server {
 namespace {
@@ -139,68 +136,7 @@ TEST(HttpHeadTest, PercentDecodeKeepsMalformedEscapes) {
   EXPECT_EQ(PercentDecode("%00", false), std::string(1, '\0'));
 }
 
-// A client socket with a receive timeout.
-class Client {
- public:
-  explicit Client(int port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  }
-  ~Client() { ::close(fd_); }
-  bool connected() const { return connected_; }
-  bool Send(std::string_view data) {
-    return ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
-  }
-  void ShutdownWrite() { ::shutdown(fd_, SHUT_WR); }
-  // Everything until the server closes or `timeout` passes without a byte.
-  std::string ReadAll(std::chrono::milliseconds timeout = std::chrono::milliseconds(3000)) {
-    std::string out;
-    char buf[4096];
-    for (;;) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) break;
-      ssize_t got = ::recv(fd_, buf, sizeof(buf), 0);
-      if (got <= 0) break;
-      out.append(buf, static_cast<size_t>(got));
-    }
-    return out;
-  }
-  // Reads until `count` occurrences of "HTTP/1.1 " have been seen and their bodies arrived
-  // (bodies here never contain that text).
-  std::string ReadResponses(int count) {
-    std::string out;
-    char buf[4096];
-    while (true) {
-      int complete = 0;
-      size_t pos = 0;
-      while (true) {
-        size_t start = out.find("HTTP/1.1 ", pos);
-        if (start == std::string::npos) break;
-        size_t end = out.find("\r\n\r\n", start);
-        if (end == std::string::npos) break;
-        size_t length_at = out.find("Content-Length: ", start);
-        size_t length = std::stoul(out.substr(length_at + 16));
-        if (out.size() < end + 4 + length) break;
-        ++complete;
-        pos = end + 4 + length;
-      }
-      if (complete >= count) return out;
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 3000) <= 0) return out;
-      ssize_t got = ::recv(fd_, buf, sizeof(buf), 0);
-      if (got <= 0) return out;
-      out.append(buf, static_cast<size_t>(got));
-    }
-  }
-
- private:
-  int fd_ = -1;
-  bool connected_ = false;
-};
+using Client = testing::RawSocket;
 
 int Count(const std::string& text, std::string_view what) {
   int count = 0;

@@ -52,14 +52,14 @@ std::string_view CodeForHttpStatus(int status) {
       return "length_required";
     case 413:
       return "payload_too_large";
-    case 431:
-      return "request_header_fields_too_large";
-    case 505:
-      return "http_version_not_supported";
     case 429:
       return "rate_limited";
+    case 431:
+      return "request_header_fields_too_large";
     case 503:
       return "unavailable";
+    case 505:
+      return "http_version_not_supported";
     default:
       return status >= 500 ? "internal" : "invalid_argument";
   }

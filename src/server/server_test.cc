@@ -26,6 +26,7 @@
 #include "server/auth.h"
 #include "server/openapi.h"
 #include "server/router.h"
+#include "server/testing/raw_socket.h"
 
 namespace thingsdb::server {
 namespace {
@@ -87,47 +88,7 @@ void ExpectError(const httplib::Result& res, int status, const std::string& code
   EXPECT_TRUE(body["error"]["message"].is_string()) << res->body;
 }
 
-// A raw TCP connection, for requests no well-behaved client would send.
-class RawSocket {
- public:
-  explicit RawSocket(int port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  }
-  ~RawSocket() { Close(); }
-  bool connected() const { return connected_; }
-  int fd() const { return fd_; }
-  bool Send(std::string_view bytes) {
-    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
-           static_cast<ssize_t>(bytes.size());
-  }
-  // Reads until the peer closes or `timeout` passes.
-  std::string ReadAll(std::chrono::milliseconds timeout) {
-    timeval tv{static_cast<time_t>(timeout.count() / 1000),
-               static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    std::string out;
-    char buf[4096];
-    for (;;) {
-      ssize_t got = ::recv(fd_, buf, sizeof(buf), 0);
-      if (got <= 0) break;
-      out.append(buf, static_cast<size_t>(got));
-    }
-    return out;
-  }
-  void Close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-  bool connected_ = false;
-};
+using testing::RawSocket;
 
 class ServerTest : public ::testing::Test {
  protected:

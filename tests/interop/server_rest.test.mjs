@@ -8,47 +8,20 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { IcebergRestCatalog, IcebergError } from 'iceberg-js';
 import { icebergRead } from 'icebird';
 import { installFileFetch } from './file_fetch.mjs';
+import { BIN, missingBinary, freePort, waitFor, stop } from './serve_harness.mjs';
 
-const binDir = process.env.THINGSDB_BIN || '/work/main/build/release';
-const BIN = [path.join(binDir, 'thingsdb'), path.join(binDir, 'src/cli/thingsdb')]
-  .find((p) => fs.existsSync(p));
-const skip = BIN ? false : `thingsdb binary not found under ${binDir} (set THINGSDB_BIN)`;
+const skip = missingBinary;
 const TOKEN = 'server-rest-test-token';
 const NS = 'rest';
 
 installFileFetch();
 
 let dir, server, base, stderr = '';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitHealthy(url, ms) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      const res = await fetch(`${url}/healthz`);
-      if (res.ok) return;
-    } catch { /* not listening yet */ }
-    if (server.exitCode !== null) throw new Error(`thingsdb serve exited: ${stderr}`);
-    if (Date.now() > deadline) throw new Error(`thingsdb serve not healthy after ${ms} ms: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function api(method, route, body) {
   const res = await fetch(`${base}${route}`, {
@@ -74,15 +47,12 @@ before(async () => {
   server = spawn(BIN, ['serve', '--data', path.join(dir, 'data'), '--port', String(port),
     '--token', TOKEN, '--quiet', '--threads', '4'], { stdio: ['ignore', 'ignore', 'pipe'] });
   server.stderr.on('data', (chunk) => { stderr += chunk; });
-  await waitHealthy(base, 20000);
+  await waitFor('thingsdb serve', async () => (await fetch(`${base}/healthz`)).ok, 20000, server,
+    () => stderr);
 });
 
 after(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server.once('exit', r));
-    server.kill('SIGTERM');
-    await exited;
-  }
+  await stop(server);
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 

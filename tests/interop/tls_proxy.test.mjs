@@ -23,12 +23,10 @@ import tls from 'node:tls';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IcebergRestCatalog } from 'iceberg-js';
+import { BIN, missingBinary, freePort, waitFor, stop } from './serve_harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DOC = path.join(here, '..', '..', 'docs', 'tls.md');
-const binDir = process.env.THINGSDB_BIN || '/work/main/build/release';
-const BIN = [path.join(binDir, 'thingsdb'), path.join(binDir, 'src/cli/thingsdb')]
-  .find((p) => fs.existsSync(p));
 const NGINX = process.env.NGINX || '/usr/sbin/nginx';
 const OPENSSL = process.env.OPENSSL || 'openssl';
 
@@ -36,7 +34,7 @@ function executable(file) {
   try { fs.accessSync(file, fs.constants.X_OK); return true; } catch { return false; }
 }
 
-const skip = !BIN ? `thingsdb binary not found under ${binDir} (set THINGSDB_BIN)`
+const skip = missingBinary ? missingBinary
   : !executable(NGINX) ? `nginx is not installed at ${NGINX} (apt-get install nginx-light)`
   : spawnSync(OPENSSL, ['version']).status !== 0 ? `openssl is not installed (${OPENSSL})`
   : false;
@@ -49,17 +47,6 @@ const NGINX_MAX_BODY = 8 * 1024 * 1024;  // client_max_body_size 8m in docs/tls.
 let dir, server, nginx, serverPort, tlsPort, ca, agent;
 let serverLog = '';
 let nginxOut = '';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 // The nginx block of docs/tls.md, with the test's port, certificate and upstream.
 function configFromDoc(certDir) {
@@ -148,23 +135,17 @@ async function httpsFetch(url, init = {}) {
     headers: Object.entries(res.headers).filter(([, v]) => typeof v === 'string') });
 }
 
-async function waitFor(what, probe, ms, proc, log) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      if (await probe()) return;
-    } catch { /* not listening yet */ }
-    if (proc.exitCode !== null) throw new Error(`${what} exited (${proc.exitCode}): ${log()}`);
-    if (Date.now() > deadline) throw new Error(`${what} not ready after ${ms} ms: ${log()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function stop(proc) {
-  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  const exited = new Promise((r) => proc.once('exit', r));
-  proc.kill('SIGTERM');
-  return exited;
+// Sends `bytes` on a socket from `connect(onConnect)` and resolves with everything read until
+// the peer closes.
+function rawExchange(connect, bytes) {
+  return new Promise((resolve, reject) => {
+    const sock = connect(() => sock.write(bytes));
+    let text = '';
+    sock.setEncoding('utf8');
+    sock.on('data', (c) => { text += c; });
+    sock.on('end', () => resolve(text));
+    sock.on('error', reject);
+  });
 }
 
 // Local ports of the nginx worker's established connections to the server (/proc).
@@ -393,17 +374,10 @@ test('the Iceberg REST catalog answers under https://…/iceberg', { skip }, asy
 });
 
 test('plain HTTP to the TLS port is refused by nginx, the server only listens on loopback', { skip }, async () => {
-  const answer = await new Promise((resolve, reject) => {
-    const sock = net.connect(tlsPort, '127.0.0.1', () => {
-      sock.end(`GET /v1/namespaces/${NS}/things/a1 HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
-        `Authorization: Bearer ${TOKEN}\r\nConnection: close\r\n\r\n`);
-    });
-    let text = '';
-    sock.setEncoding('utf8');
-    sock.on('data', (c) => { text += c; });
-    sock.on('end', () => resolve(text));
-    sock.on('error', reject);
-  });
+  const answer = await rawExchange(
+    (onConnect) => net.connect(tlsPort, '127.0.0.1', onConnect),
+    `GET /v1/namespaces/${NS}/things/a1 HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+      `Authorization: Bearer ${TOKEN}\r\nConnection: close\r\n\r\n`);
   assert.match(answer, /^HTTP\/1\.1 400 /);
   assert.match(answer, /The plain HTTP request was sent to HTTPS port/);
   assert.ok(!answer.includes('Zo'), 'no thing data in clear text');
@@ -427,17 +401,11 @@ test('plain HTTP to the TLS port is refused by nginx, the server only listens on
 test('a POST without a body (flush) is answered at once', { skip }, async () => {
   // Node's clients always send a length; this is what curl -X POST sends.
   const start = Date.now();
-  const answer = await new Promise((resolve, reject) => {
-    const sock = tls.connect({ host: '127.0.0.1', port: tlsPort, ca, ALPNProtocols: ['http/1.1'] }, () => {
-      sock.write(`POST /v1/namespaces/${NS}/flush HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
-        `Authorization: Bearer ${TOKEN}\r\nConnection: close\r\n\r\n`);
-    });
-    let text = '';
-    sock.setEncoding('utf8');
-    sock.on('data', (c) => { text += c; });
-    sock.on('end', () => resolve(text));
-    sock.on('error', reject);
-  });
+  const answer = await rawExchange(
+    (onConnect) => tls.connect({ host: '127.0.0.1', port: tlsPort, ca, ALPNProtocols: ['http/1.1'] },
+      onConnect),
+    `POST /v1/namespaces/${NS}/flush HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+      `Authorization: Bearer ${TOKEN}\r\nConnection: close\r\n\r\n`);
   const ms = Date.now() - start;
   assert.match(answer, /^HTTP\/1\.1 200 /, answer);
   assert.ok(ms < 2000, `took ${ms} ms`);
