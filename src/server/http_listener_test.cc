@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -347,6 +348,34 @@ TEST_F(HttpListenerTest, ManyClientsAtOnceAllGetTheirAnswers) {
   }
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(answered.load(), kClients * kRequests);
+}
+
+// Connections hold no thread: with 2 workers and 300 idle keep-alive connections open, a new
+// client is answered at once (a thread per connection would need 301 threads).
+TEST_F(HttpListenerTest, IdleConnectionsHoldNoWorker) {
+  HttpListenerOptions options;
+  options.threads = 2;
+  options.keep_alive_timeout = std::chrono::milliseconds(30000);
+  Start(options);
+  std::vector<std::unique_ptr<Client>> idle;
+  for (int idx = 0; idx < 300; ++idx) {
+    idle.push_back(std::make_unique<Client>(port()));
+    ASSERT_TRUE(idle.back()->connected());
+    if (idx % 3 == 0) {  // some have been served once, some never sent a byte
+      ASSERT_TRUE(idle.back()->Send("GET /warm HTTP/1.1\r\n\r\n"));
+      ASSERT_NE(idle.back()->ReadResponses(1).find("200 OK"), std::string::npos);
+    }
+  }
+  auto start = std::chrono::steady_clock::now();
+  Client fresh(port());
+  ASSERT_TRUE(fresh.Send("GET /fresh HTTP/1.1\r\n\r\n"));
+  EXPECT_NE(fresh.ReadResponses(1).find("/fresh"), std::string::npos);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1000));
+  // And every idle one is still open and served.
+  ASSERT_TRUE(idle.front()->Send("GET /again HTTP/1.1\r\n\r\n"));
+  EXPECT_NE(idle.front()->ReadResponses(1).find("/again"), std::string::npos);
+  ASSERT_TRUE(idle.back()->Send("GET /late HTTP/1.1\r\n\r\n"));
+  EXPECT_NE(idle.back()->ReadResponses(1).find("/late"), std::string::npos);
 }
 
 TEST(HttpListenerBindTest, AnAddressInUseIsAnError) {
