@@ -117,7 +117,7 @@ echo "{\"rss_kb_after\":$(rss_kb),\"rss_anon_kb_after\":$(rss_anon_kb)}"
 # Server-side figures: checkpoints, and the latency of single-thing POSTs and GETs as the
 # server saw it (all phases together; wrk's figures add the time a request waits for a core).
 curl -s -H "Authorization: Bearer $token" "$base/metrics" > "$work/metrics.txt"
-grep -E '^thingsdb_(open_namespaces|errors_total|wal_checkpoints_total|wal_checkpoint_errors_total|wal_checkpoint_duration_seconds_(sum|count))' \
+grep -E '^thingsdb_(open_namespaces|errors_total|flushes_total|flushed_rows_total|flush_duration_seconds_sum|wal_checkpoints_total|wal_checkpoint_errors_total|wal_checkpoint_duration_seconds_(sum|count))' \
   "$work/metrics.txt" || true
 grep -E '^thingsdb_http_request_duration_seconds_(bucket|count)\{route="(POST /v1/namespaces/\{ns\}/things|GET /v1/namespaces/\{ns\}/things/\{id\})"' \
   "$work/metrics.txt" | grep -E 'le="(0.001|0.005|0.01|0.025|0.05|0.1|\+Inf)"|_count' || true

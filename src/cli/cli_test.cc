@@ -144,6 +144,8 @@ TEST(CliTest, ErrorsAreOneLineOnStderrWithExitCode1) {
            {"import /nonexistent.ndjson", "thingsdb import: NotFound: cannot open"},
            {"serve --port 0 --cache-kib 8",
             "thingsdb serve: InvalidArgument: --cache-kib must be between 64 and 1048576 (got 8)"},
+           {"serve --port 0 --flush-duty 0",
+            "thingsdb serve: InvalidArgument: --flush-duty must be between 0.05 and 1 (got 0)"},
        }) {
     RunResult run = RunShell(Bin() + " " + c.args, dir.path(), dir.File("data"));
     EXPECT_EQ(run.exit_code, 1) << c.args << "\n" << run.output;

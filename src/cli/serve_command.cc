@@ -26,6 +26,7 @@ struct ServeArgs {
   size_t max_open = 256;
   size_t max_body_bytes = 8 * 1024 * 1024;
   int64_t flush_interval_s = 30;
+  double flush_duty = 0.5;
   int64_t flush_max_rows = 10000;
   int64_t flush_max_age_s = 300;
   int64_t checkpoint_ms = 100;
@@ -62,6 +63,11 @@ Status RunServe(const Context& ctx, const ServeArgs& args) {
         "--flush-interval and --flush-max-age must be >= 0 and --flush-max-rows >= 1");
   }
   options.flush_interval = std::chrono::seconds(args.flush_interval_s);
+  if (!(args.flush_duty >= 0.05 && args.flush_duty <= 1.0)) {
+    return Status::InvalidArgument(
+        fmt::format("--flush-duty must be between 0.05 and 1 (got {})", args.flush_duty));
+  }
+  options.flush_duty_cycle = args.flush_duty;
   if (args.checkpoint_ms < 0) return Status::InvalidArgument("--checkpoint-ms must be >= 0");
   if (args.checkpoint_wal_mb < 1 || args.checkpoint_wal_mb > 1024) {
     return Status::InvalidArgument(fmt::format(
@@ -143,13 +149,17 @@ void RegisterServe(CLI::App& app, Context& ctx) {
                   "Admin bearer token (env THINGSDB_TOKEN); generated if absent")
       ->envname("THINGSDB_TOKEN");
   cmd->add_option("--config", args->config, "JSON file of scoped tokens and rate limits");
-  cmd->add_option("--threads", args->threads, "Worker threads: requests answered at once; connections hold none (default 32)");
+  cmd->add_option("--threads", args->threads,
+                  "Worker threads: requests answered at once; connections hold none (default 32)");
   cmd->add_option("--max-open", args->max_open, "Namespaces kept open at most (default 256)");
   cmd->add_option("--max-body", args->max_body_bytes,
                   "Largest request body in bytes (default 8 MiB)");
   cmd->add_option("--flush-interval", args->flush_interval_s,
                   "Seconds between background flush checks of the open namespaces (default 30; "
                   "0: off)");
+  cmd->add_option("--flush-duty", args->flush_duty,
+                  "Fraction of the time the background flush may work; it rests after each "
+                  "namespace's flush (default 0.5; 1: no rest)");
   cmd->add_option("--flush-max-rows", args->flush_max_rows,
                   "Flush a namespace once its hot tier holds this many things (default 10000)");
   cmd->add_option("--flush-max-age", args->flush_max_age_s,

@@ -418,38 +418,52 @@ size_t Server::FlushDueNamespaces() {
   size_t flushed = 0;
   std::vector<std::shared_ptr<Namespace>> open = registry_->OpenNamespaces();
   for (std::shared_ptr<Namespace>& held : open) {
-    // Let go of each namespace once checked, so the registry may close it again.
-    std::shared_ptr<Namespace> ns = std::move(held);
     if (stopping_) break;
-    // A flush is a write: it takes one of the namespace's write places, or skips this
-    // round when the gate is full.
-    auto slot = ns->AcquireWriteSlot();
-    if (!slot.ok()) continue;
-    auto start = std::chrono::steady_clock::now();
-    auto report = ns->store().MaybeFlush();
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (!report.ok()) {
-      metrics_.CountFlushError("background");
-      LogFlush(ns->name(), report.status().ToString(), seconds, nullptr);
-    } else if (report->has_value()) {
-      const engine::FlushReport& done = **report;
-      metrics_.ObserveFlush("background", done.things + done.relationships, done.bytes, seconds);
-      LogFlush(ns->name(), "", seconds, &done);
-      ++flushed;
-    }
-    // The engine's scheduled compaction, snapshot expiry and orphan removal (its own
-    // interval, EngineOptions::maintenance_interval_ms; nothing when not due).
-    start = std::chrono::steady_clock::now();
-    auto maintained = ns->store().MaybeMaintain();
-    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (!maintained.ok()) {
-      LogEvent("maintenance", ns->name(), maintained.status().ToString(), seconds, "");
-    } else if (maintained->has_value()) {
-      LogEvent("maintenance", ns->name(), "", seconds, (*maintained)->ToJson());
+    // Let go of each namespace once checked, so the registry may close it again.
+    double worked = FlushAndMaintain(std::move(held), &flushed);
+    // Paced: after work that took `worked` seconds, rest so that the thread is busy at most
+    // flush_duty_cycle of the time, leaving the cores to requests while many namespaces flush.
+    if (worked > 0 && options_.flush_duty_cycle < 1.0) {
+      auto rest = std::chrono::duration<double>(worked * (1.0 / options_.flush_duty_cycle - 1.0));
+      std::unique_lock<std::mutex> lock(background_mu_);
+      background_cv_.wait_for(lock, std::min(rest, std::chrono::duration<double>(5.0)),
+                              [this] { return background_stop_; });
     }
   }
   return flushed;
+}
+
+double Server::FlushAndMaintain(std::shared_ptr<Namespace> ns, size_t* flushed) {
+  // A flush is a write: it takes one of the namespace's write places, or skips this round
+  // when the gate is full.
+  auto slot = ns->AcquireWriteSlot();
+  if (!slot.ok()) return 0;
+  double worked = 0;
+  auto start = std::chrono::steady_clock::now();
+  auto report = ns->store().MaybeFlush();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!report.ok()) {
+    metrics_.CountFlushError("background");
+    LogFlush(ns->name(), report.status().ToString(), seconds, nullptr);
+  } else if (report->has_value()) {
+    const engine::FlushReport& done = **report;
+    metrics_.ObserveFlush("background", done.things + done.relationships, done.bytes, seconds);
+    LogFlush(ns->name(), "", seconds, &done);
+    ++*flushed;
+    worked += seconds;
+  }
+  // The engine's scheduled compaction, snapshot expiry and orphan removal (its own
+  // interval, EngineOptions::maintenance_interval_ms; nothing when not due).
+  start = std::chrono::steady_clock::now();
+  auto maintained = ns->store().MaybeMaintain();
+  seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!maintained.ok()) {
+    LogEvent("maintenance", ns->name(), maintained.status().ToString(), seconds, "");
+  } else if (maintained->has_value()) {
+    LogEvent("maintenance", ns->name(), "", seconds, (*maintained)->ToJson());
+    worked += seconds;
+  }
+  return worked;
 }
 
 size_t Server::CheckpointNamespaces() {

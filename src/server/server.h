@@ -48,6 +48,10 @@ struct ServerOptions {
   // Every flush_interval, MaybeFlush on each open namespace (cheap when nothing is due);
   // 0 disables the background flush.
   std::chrono::milliseconds flush_interval{30000};
+  // The background flush rests after each namespace's flush (or maintenance) so that it works
+  // at most this fraction of the time: when many namespaces are due at once, requests keep
+  // the cores (docs/server.md Benchmark, "Flushes under load"). 1 disables the pacing.
+  double flush_duty_cycle = 0.5;
   // Hot-tier WAL checkpoints off the write path: the namespaces' writer connections never
   // checkpoint inside a commit (hot::HotOptions::wal_autocheckpoint = 0, set by the server);
   // every checkpoint_interval one thread calls MaybeCheckpoint(checkpoint) on each open
@@ -107,6 +111,9 @@ class Server {
   std::string RenderMetrics();
   // Runs `pass` every `period` until StopBackground().
   void RunEvery(std::chrono::milliseconds period, size_t (Server::*pass)());
+  // FlushDueNamespaces' work on one namespace: MaybeFlush and MaybeMaintain under a write
+  // slot. Returns the seconds spent on a flush or maintenance that did something.
+  double FlushAndMaintain(std::shared_ptr<Namespace> ns, size_t* flushed);
   // One JSON line per background flush that moved rows or failed.
   void LogFlush(const std::string& ns, const std::string& error, double seconds,
                 const engine::FlushReport* report);

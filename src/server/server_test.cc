@@ -1190,6 +1190,32 @@ TEST_F(ServerTest, BackgroundFlushMovesDueNamespaces) {
             std::string::npos);
 }
 
+// The background flush rests after each namespace's flush so that it works at most
+// flush_duty_cycle of the time: a pass over three due namespaces at a duty cycle of 1/4 lasts
+// at least four times the flushes' own time (as measured by the flush metrics).
+TEST_F(ServerTest, BackgroundFlushRestsToItsDutyCycle) {
+  ServerOptions options = DefaultOptions();
+  options.flush_interval = std::chrono::milliseconds(0);  // only the explicit pass below
+  options.flush_duty_cycle = 0.25;
+  options.registry.flush_max_rows = 2;
+  StartServer(options);
+  for (std::string ns : {"d1", "d2", "d3"}) {
+    for (int idx = 0; idx < 3; ++idx) PutThing(ns, {{"type", "t"}, {"data", {{"i", idx}}}});
+  }
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(server_->FlushDueNamespaces(), 3u);
+  double pass = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  auto metrics = Client()->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  const std::string sum_label = "thingsdb_flush_duration_seconds_sum{trigger=\"background\"} ";
+  size_t at = metrics->body.find(sum_label);
+  ASSERT_NE(at, std::string::npos) << metrics->body;
+  double flushing = std::stod(metrics->body.substr(at + sum_label.size()));
+  EXPECT_GT(flushing, 0);
+  EXPECT_GE(pass, 4 * flushing * 0.99) << "flushing " << flushing << " s, pass " << pass << " s";
+  EXPECT_EQ(HotThings("d1") + HotThings("d2") + HotThings("d3"), 0);
+}
+
 TEST_F(ServerTest, IcebergCatalogServesTheColdTables) {
   StartServer();
   auto client = Client();
