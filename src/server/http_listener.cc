@@ -32,15 +32,11 @@ int64_t SteadyNs() {
 
 int64_t Ns(std::chrono::milliseconds ms) { return ms.count() * 1'000'000; }
 
+// RFC 9110 tchar: letters, digits and these.
 bool IsTokenChar(unsigned char c) {
-  if (std::isalnum(c)) return true;
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
-  }
+  static constexpr std::string_view kPunctuation = "!#$%&'*+-.^_`|~";
+  return std::isalnum(c) ||
+         (c != 0 && kPunctuation.find(static_cast<char>(c)) != std::string_view::npos);
 }
 
 bool EqualsNoCase(std::string_view a, std::string_view b) {
@@ -79,33 +75,36 @@ int HexValue(char c) {
 }
 
 std::string_view ReasonPhrase(int status) {
-  switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 411: return "Length Required";
-    case 412: return "Precondition Failed";
-    case 413: return "Payload Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return status < 400 ? "OK" : status < 500 ? "Bad Request" : "Internal Server Error";
+  static constexpr std::pair<int, std::string_view> kPhrases[] = {
+      {100, "Continue"},
+      {200, "OK"},
+      {201, "Created"},
+      {202, "Accepted"},
+      {204, "No Content"},
+      {304, "Not Modified"},
+      {400, "Bad Request"},
+      {401, "Unauthorized"},
+      {403, "Forbidden"},
+      {404, "Not Found"},
+      {405, "Method Not Allowed"},
+      {408, "Request Timeout"},
+      {409, "Conflict"},
+      {411, "Length Required"},
+      {412, "Precondition Failed"},
+      {413, "Payload Too Large"},
+      {415, "Unsupported Media Type"},
+      {422, "Unprocessable Content"},
+      {429, "Too Many Requests"},
+      {431, "Request Header Fields Too Large"},
+      {500, "Internal Server Error"},
+      {501, "Not Implemented"},
+      {503, "Service Unavailable"},
+      {505, "HTTP Version Not Supported"},
+  };
+  for (const auto& [code, phrase] : kPhrases) {
+    if (code == status) return phrase;
   }
+  return status < 400 ? "OK" : status < 500 ? "Bad Request" : "Internal Server Error";
 }
 
 void ParseQuery(std::string_view text, std::multimap<std::string, std::string>* query) {
@@ -546,8 +545,7 @@ void HttpListener::Serve(Connection* conn) {
   Arm(conn);
 }
 
-HttpListener::Next HttpListener::Answer(Connection* conn, HttpRequest& request,
-                                        size_t head_bytes) {
+HttpListener::Next HttpListener::Answer(Connection* conn, HttpRequest& request, size_t head_bytes) {
   Framing framing = RequestFraming(request, options_.max_body_bytes);
   if (framing.error_status != 0) {
     SendError(conn, framing.error_status, framing.error, request);
@@ -595,9 +593,9 @@ bool HttpListener::Respond(int fd, const HttpRequest& request, const HttpRespons
                            bool keep) {
   std::string head;
   head.reserve(256 + (response.body.size() <= kCoalesceBytes ? response.body.size() : 0));
-  head += fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
-                      response.status, ReasonPhrase(response.status), response.content_type,
-                      response.body.size());
+  head +=
+      fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n", response.status,
+                  ReasonPhrase(response.status), response.content_type, response.body.size());
   for (const auto& [name, value] : response.headers) {
     head += name;
     head += ": ";
@@ -677,9 +675,8 @@ void HttpListener::SendError(Connection* conn, int status, std::string_view mess
 }
 
 void HttpListener::Arm(Connection* conn) {
-  int64_t deadline = conn->in.empty()
-                         ? SteadyNs() + Ns(options_.keep_alive_timeout)
-                         : conn->request_start_ns + Ns(options_.read_timeout);
+  int64_t deadline = conn->in.empty() ? SteadyNs() + Ns(options_.keep_alive_timeout)
+                                      : conn->request_start_ns + Ns(options_.read_timeout);
   conn->deadline = deadline;
   // After this the connection may belong to another worker: no touching it.
   epoll_event event{};

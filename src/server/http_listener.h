@@ -32,12 +32,12 @@
 namespace thingsdb::server {
 
 struct HttpRequest {
-  std::string method;  // as sent ("GET", "POST", ...)
-  std::string target;  // the request-target as sent
-  std::string path;    // percent-decoded path of the target
-  std::multimap<std::string, std::string> query;  // decoded ('+' is a space)
+  std::string method;                                        // as sent ("GET", "POST", ...)
+  std::string target;                                        // the request-target as sent
+  std::string path;                                          // percent-decoded path of the target
+  std::multimap<std::string, std::string> query;             // decoded ('+' is a space)
   std::vector<std::pair<std::string, std::string>> headers;  // in order, names as sent
-  int version_minor = 1;                                      // HTTP/1.<minor>
+  int version_minor = 1;                                     // HTTP/1.<minor>
   std::string body;
   // The first header of that name (case-insensitive), or "".
   std::string_view Header(std::string_view name) const;
@@ -76,8 +76,8 @@ std::string PercentDecode(std::string_view text, bool plus_is_space);
 
 struct HttpListenerOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;  // 0: any free port
-  int threads = 8;  // workers: requests handled at once
+  int port = 8080;                // 0: any free port
+  int threads = 8;                // workers: requests handled at once
   size_t max_connections = 4096;  // open at once; then accept waits (the backlog holds more)
   int listen_backlog = 1024;
   size_t max_head_bytes = 16 * 1024;
@@ -92,9 +92,8 @@ class HttpListener {
  public:
   using Handler = std::function<void(const HttpRequest&, HttpResponse*)>;
   // An error the listener answers itself: `request` has what was parsed (may be empty).
-  using ErrorHandler =
-      std::function<void(int status, std::string_view message, const HttpRequest& request,
-                         HttpResponse* response)>;
+  using ErrorHandler = std::function<void(int status, std::string_view message,
+                                          const HttpRequest& request, HttpResponse* response)>;
 
   // Binds and listens. IOError naming the address when it cannot.
   static Result<std::unique_ptr<HttpListener>> Bind(HttpListenerOptions options, Handler handler,
@@ -144,10 +143,10 @@ class HttpListener {
   std::atomic<bool> running_{false};
   std::atomic<bool> stopping_{false};
 
-  std::atomic<int> busy_{0};  // requests being answered
+  std::atomic<int> busy_{0};          // requests being answered
   std::atomic<bool> closing_{false};  // drained: every connection is being closed
 
-  std::mutex mu_;  // guards connections_ and sweep_stop_
+  std::mutex mu_;                     // guards connections_ and sweep_stop_
   std::condition_variable changed_;   // a connection closed, an answer finished, Stop()
   std::condition_variable sweep_cv_;  // wakes the sweeper to exit
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;

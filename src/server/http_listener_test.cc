@@ -116,15 +116,15 @@ TEST(HttpHeadTest, FramingReadsLengthConnectionAndExpect) {
   EXPECT_EQ(framing("POST /x HTTP/1.1\r\nContent-Length: 101\r\n\r\n").error_status, 413);
   EXPECT_EQ(framing("POST /x HTTP/1.1\r\nContent-Length: -1\r\n\r\n").error_status, 400);
   EXPECT_EQ(framing("POST /x HTTP/1.1\r\nContent-Length: 1e3\r\n\r\n").error_status, 400);
-  EXPECT_EQ(framing("POST /x HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n")
-                .error_status,
-            400);
-  EXPECT_EQ(framing("POST /x HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")
-                .error_status,
-            400);
-  EXPECT_EQ(framing("POST /x HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n")
-                .content_length,
-            2u);
+  EXPECT_EQ(
+      framing("POST /x HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n").error_status,
+      400);
+  EXPECT_EQ(
+      framing("POST /x HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n").error_status,
+      400);
+  EXPECT_EQ(
+      framing("POST /x HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n").content_length,
+      2u);
   EXPECT_EQ(framing("POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n").error_status, 411);
 }
 
@@ -159,8 +159,8 @@ class HttpListenerTest : public ::testing::Test {
           response->body = "{\"path\":\"" + request.path + "\",\"body\":\"" + request.body + "\"}";
         },
         [](int status, std::string_view message, const HttpRequest&, HttpResponse* response) {
-          response->body = "{\"error\":\"" + std::to_string(status) + " " + std::string(message) +
-                           "\"}";
+          response->body =
+              "{\"error\":\"" + std::to_string(status) + " " + std::string(message) + "\"}";
         });
     ASSERT_TRUE(bound.ok()) << bound.status().ToString();
     listener_ = std::move(*bound);
@@ -182,8 +182,9 @@ TEST_F(HttpListenerTest, AnswersPipelinedRequestsInOrderOnOneConnection) {
   Start();
   Client client(port());
   ASSERT_TRUE(client.connected());
-  ASSERT_TRUE(client.Send(
-      "GET /a HTTP/1.1\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 3\r\n\r\nxyzGET /c HTTP/1.1\r\n\r\n"));
+  ASSERT_TRUE(
+      client.Send("GET /a HTTP/1.1\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 3\r\n\r\nxyzGET /c "
+                  "HTTP/1.1\r\n\r\n"));
   std::string got = client.ReadResponses(3);
   EXPECT_EQ(Count(got, "HTTP/1.1 200 OK"), 3) << got;
   size_t a = got.find("\"path\":\"/a\""), b = got.find("\"body\":\"xyz\""), c = got.find("/c");
@@ -205,8 +206,9 @@ TEST_F(HttpListenerTest, HeadHasTheLengthButNoBody) {
 TEST_F(HttpListenerTest, ExpectContinueIsAnsweredBeforeTheBodyIsSent) {
   Start();
   Client client(port());
-  ASSERT_TRUE(client.Send(
-      "POST /p HTTP/1.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n"));
+  ASSERT_TRUE(
+      client.Send("POST /p HTTP/1.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: "
+                  "close\r\n\r\n"));
   std::string first = client.ReadAll(std::chrono::milliseconds(500));
   EXPECT_EQ(first, "HTTP/1.1 100 Continue\r\n\r\n");
   ASSERT_TRUE(client.Send("hello"));

@@ -350,7 +350,7 @@ Status Server::Bind() {
   http.max_body_bytes = options_.max_body_bytes;
   http.read_timeout = options_.read_timeout;
   http.write_timeout = options_.write_timeout;
-  http.keep_alive_timeout = std::chrono::seconds(options_.keep_alive_timeout_seconds);
+  http.keep_alive_timeout = options_.keep_alive_timeout;
   http.keep_alive_max_requests = options_.keep_alive_max_requests;
   ASSIGN_OR_RETURN(
       listener_,

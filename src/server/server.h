@@ -1,7 +1,8 @@
 // Server: the HTTP front of thingsdb — an epoll HTTP/1.1 listener (http_listener.h) with
-// worker threads, body/time limits, bearer-token auth, per-token rate limits, metrics and one-line JSON
-// request logs — over a NamespaceRegistry, plus the Iceberg REST catalog's read routes, a
-// background flush of the open namespaces and background WAL checkpoints of their hot tiers.
+// worker threads, body/time limits, bearer-token auth, per-token rate limits, metrics and
+// one-line JSON request logs — over a NamespaceRegistry, plus the Iceberg REST catalog's
+// read routes, a background flush of the open namespaces (paced: flush_duty_cycle) and
+// background WAL checkpoints of their hot tiers.
 // Stop() is safe from any thread (a signal thread): it stops accepting, lets in-flight
 // requests finish, then closes every namespace.
 #pragma once
@@ -39,7 +40,7 @@ struct ServerOptions {
   size_t max_body_bytes = 8 * 1024 * 1024;
   std::chrono::milliseconds read_timeout{5000};
   std::chrono::milliseconds write_timeout{5000};
-  int keep_alive_timeout_seconds = 2;
+  std::chrono::milliseconds keep_alive_timeout{2000};  // then an idle connection is closed
   size_t keep_alive_max_requests = 10000;
   std::string admin_token;       // required
   std::string auth_config_json;  // tokens and rate limits (auth.h); may be empty

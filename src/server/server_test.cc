@@ -117,7 +117,7 @@ class ServerTest : public ::testing::Test {
     options.registry.store_options.read_connections = 2;
     options.max_body_bytes = 256 * 1024;
     options.read_timeout = std::chrono::milliseconds(500);
-    options.keep_alive_timeout_seconds = 1;
+    options.keep_alive_timeout = std::chrono::milliseconds(1000);
     return options;
   }
 
@@ -694,7 +694,7 @@ TEST_F(ServerTest, ABurstOfNewConnectionsWaitsInTheBacklogUndropped) {
   ServerOptions options = DefaultOptions();
   options.threads = 1;
   options.max_connections = 2;
-  options.keep_alive_timeout_seconds = 5;
+  options.keep_alive_timeout = std::chrono::milliseconds(5000);
   StartServer(options);
   // Two keep-alive connections are all the server takes: the accept loop waits for room and
   // every further connection waits in the kernel's backlog.
@@ -886,7 +886,8 @@ TEST_F(ServerTest, GracefulShutdownFinishesRequestsInFlight) {
 TEST_F(ServerTest, ReadyzIs503WhileShuttingDownAndInFlightWritesFinish) {
   ServerOptions options = DefaultOptions();
   options.max_body_bytes = 8 << 20;
-  options.keep_alive_timeout_seconds = 5;  // the probe's connection waits across Stop()
+  // The probe's connection waits across Stop().
+  options.keep_alive_timeout = std::chrono::milliseconds(5000);
   StartServer(options);
   auto probe = Client("");
   probe->set_keep_alive(true);
