@@ -7,6 +7,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "core/text.h"
+
 namespace thingsdb::engine {
 namespace {
 
@@ -130,13 +132,6 @@ size_t TokenAt(std::string_view sql, size_t pos, Kind& kind) {
   size_t length = OperatorLength(rest);
   kind = length == 0 ? Kind::kIllegal : Kind::kOperator;
   return std::max<size_t>(length, 1);
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 // A name as SQLite compares it: unquoted, ASCII letters folded.

@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "core/text.h"
 #include "objectstore/local_store.h"
 #include "objectstore/memory_store.h"
 #include "objectstore/s3_store.h"
@@ -13,13 +14,6 @@ namespace {
 
 Status BadUri(std::string_view uri, std::string_view reason) {
   return Status::InvalidArgument(fmt::format("bad object store URI '{}': {}", uri, reason));
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 Result<std::string> PercentDecode(std::string_view uri, std::string_view text) {
@@ -32,7 +26,7 @@ Result<std::string> PercentDecode(std::string_view uri, std::string_view text) {
     if (pos + 2 >= text.size()) {
       return BadUri(uri, "truncated percent escape");
     }
-    int high = HexValue(text[pos + 1]), low = HexValue(text[pos + 2]);
+    int high = HexDigitValue(text[pos + 1]), low = HexDigitValue(text[pos + 2]);
     if (high < 0 || low < 0) return BadUri(uri, "bad percent escape");
     out += static_cast<char>(high * 16 + low);
     pos += 2;

@@ -15,6 +15,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/text.h"
+
 namespace thingsdb::server {
 namespace {
 
@@ -39,17 +41,6 @@ bool IsTokenChar(unsigned char c) {
          (c != 0 && kPunctuation.find(static_cast<char>(c)) != std::string_view::npos);
 }
 
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::string_view Trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
@@ -65,13 +56,6 @@ void ForEachToken(std::string_view value, Fn fn) {
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);
   }
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 std::string_view ReasonPhrase(int status) {
@@ -180,8 +164,8 @@ std::string PercentDecode(std::string_view text, bool plus_is_space) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (c == '%' && i + 2 < text.size()) {
-      int hi = HexValue(text[i + 1]);
-      int lo = HexValue(text[i + 2]);
+      int hi = HexDigitValue(text[i + 1]);
+      int lo = HexDigitValue(text[i + 2]);
       if (hi >= 0 && lo >= 0) {
         out.push_back(static_cast<char>(hi * 16 + lo));
         i += 2;
@@ -195,7 +179,7 @@ std::string PercentDecode(std::string_view text, bool plus_is_space) {
 
 std::string_view HttpRequest::Header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (EqualsNoCase(key, name)) return value;
+    if (EqualsIgnoreCase(key, name)) return value;
   }
   return {};
 }
@@ -269,12 +253,12 @@ Framing RequestFraming(const HttpRequest& request, uint64_t max_body_bytes) {
   out.keep_alive = request.version_minor >= 1;
   bool has_length = false;
   for (const auto& [name, value] : request.headers) {
-    if (EqualsNoCase(name, "Transfer-Encoding")) {
+    if (EqualsIgnoreCase(name, "Transfer-Encoding")) {
       out.error_status = 411;
       out.error = "chunked bodies are not accepted; send Content-Length";
       return out;
     }
-    if (EqualsNoCase(name, "Content-Length")) {
+    if (EqualsIgnoreCase(name, "Content-Length")) {
       uint64_t length = 0;
       bool digits = !value.empty() && value.size() <= 18;
       for (char c : value) {
@@ -293,13 +277,13 @@ Framing RequestFraming(const HttpRequest& request, uint64_t max_body_bytes) {
       }
       has_length = true;
       out.content_length = length;
-    } else if (EqualsNoCase(name, "Connection")) {
+    } else if (EqualsIgnoreCase(name, "Connection")) {
       ForEachToken(value, [&](std::string_view token) {
-        if (EqualsNoCase(token, "close")) out.keep_alive = false;
-        if (EqualsNoCase(token, "keep-alive") && request.version_minor == 0) out.keep_alive = true;
+        if (EqualsIgnoreCase(token, "close")) out.keep_alive = false;
+        if (EqualsIgnoreCase(token, "keep-alive") && request.version_minor == 0) out.keep_alive = true;
       });
-    } else if (EqualsNoCase(name, "Expect")) {
-      out.expect_continue = EqualsNoCase(value, "100-continue");
+    } else if (EqualsIgnoreCase(name, "Expect")) {
+      out.expect_continue = EqualsIgnoreCase(value, "100-continue");
     }
   }
   if (out.content_length > max_body_bytes) {
