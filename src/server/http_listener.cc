@@ -12,6 +12,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -39,6 +40,12 @@ bool IsTokenChar(unsigned char c) {
   static constexpr std::string_view kPunctuation = "!#$%&'*+-.^_`|~";
   return std::isalnum(c) ||
          (c != 0 && kPunctuation.find(static_cast<char>(c)) != std::string_view::npos);
+}
+
+// True when every byte of `text` is a tchar (a method or a header name, when not empty).
+bool IsToken(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return IsTokenChar(static_cast<unsigned char>(c)); });
 }
 
 std::string_view Trim(std::string_view text) {
@@ -112,16 +119,15 @@ HeadParse Fail(int status, std::string message) {
   return out;
 }
 
-// Parses "METHOD SP target SP HTTP/1.x" into `request`; "" or the reason it is not one.
+// Parses "METHOD SP target SP HTTP/1.x" into `request`; kError with the reason when it is
+// not one (the state is not kDone otherwise: the caller goes on with the headers).
 HeadParse ParseRequestLine(std::string_view line, HttpRequest* request) {
   size_t sp1 = line.find(' ');
   if (sp1 == std::string_view::npos || sp1 == 0) {
     return Fail(400, "the request line is not 'METHOD target HTTP/1.1'");
   }
   std::string_view method = line.substr(0, sp1);
-  for (unsigned char c : method) {
-    if (!IsTokenChar(c)) return Fail(400, "the request method has a character no method has");
-  }
+  if (!IsToken(method)) return Fail(400, "the request method has a character no method has");
   size_t sp2 = line.find(' ', sp1 + 1);
   if (sp2 == std::string_view::npos || sp2 == sp1 + 1) {
     return Fail(400, "the request line is not 'METHOD target HTTP/1.1'");
@@ -131,8 +137,9 @@ HeadParse ParseRequestLine(std::string_view line, HttpRequest* request) {
   for (unsigned char c : target) {
     if (c <= 0x20 || c >= 0x7f) return Fail(400, "the request target has a space or control byte");
   }
-  if (version.size() != 8 || version.substr(0, 5) != "HTTP/" || !std::isdigit(version[5]) ||
-      version[6] != '.' || !std::isdigit(static_cast<unsigned char>(version[7]))) {
+  if (version.size() != 8 || version.substr(0, 5) != "HTTP/" ||
+      !std::isdigit(static_cast<unsigned char>(version[5])) || version[6] != '.' ||
+      !std::isdigit(static_cast<unsigned char>(version[7]))) {
     return Fail(400, "the request line does not end in an HTTP version");
   }
   if (version[5] != '1') return Fail(505, fmt::format("{} is not served; use HTTP/1.1", version));
@@ -198,12 +205,8 @@ HeadParse ParseRequestHead(std::string_view data, size_t max_head_bytes, HttpReq
         return Fail(431, fmt::format("the request head exceeds {} bytes", max_head_bytes));
       }
       // Not HTTP at all (a TLS handshake, say) is refused at once, not at the read timeout.
-      if (first) {
-        for (size_t idx = start; idx < data.size() && data[idx] != ' '; ++idx) {
-          if (!IsTokenChar(static_cast<unsigned char>(data[idx]))) {
-            return Fail(400, "the request method has a character no method has");
-          }
-        }
+      if (first && !IsToken(data.substr(start, data.find(' ', start) - start))) {
+        return Fail(400, "the request method has a character no method has");
       }
       return out;  // kIncomplete
     }
@@ -232,9 +235,7 @@ HeadParse ParseRequestHead(std::string_view data, size_t max_head_bytes, HttpReq
       return Fail(400, "a header line has no 'name:'");
     }
     std::string_view name = line.substr(0, colon);
-    for (unsigned char c : name) {
-      if (!IsTokenChar(c)) return Fail(400, "a header name has a character no name has");
-    }
+    if (!IsToken(name)) return Fail(400, "a header name has a character no name has");
     std::string_view value = Trim(line.substr(colon + 1));
     for (unsigned char c : value) {
       if ((c < 0x20 && c != '\t') || c == 0x7f) {
@@ -280,7 +281,8 @@ Framing RequestFraming(const HttpRequest& request, uint64_t max_body_bytes) {
     } else if (EqualsIgnoreCase(name, "Connection")) {
       ForEachToken(value, [&](std::string_view token) {
         if (EqualsIgnoreCase(token, "close")) out.keep_alive = false;
-        if (EqualsIgnoreCase(token, "keep-alive") && request.version_minor == 0) out.keep_alive = true;
+        if (EqualsIgnoreCase(token, "keep-alive") && request.version_minor == 0)
+          out.keep_alive = true;
       });
     } else if (EqualsIgnoreCase(name, "Expect")) {
       out.expect_continue = EqualsIgnoreCase(value, "100-continue");
@@ -395,7 +397,8 @@ void HttpListener::Run() {
   // with Connection: close), then hang up on every idle connection.
   {
     std::unique_lock<std::mutex> lock(mu_);
-    while (busy_.load() > 0) changed_.wait_for(lock, std::chrono::milliseconds(5));
+    // Answer() notifies under mu_ when the last request in flight ends after Stop().
+    changed_.wait(lock, [this] { return busy_.load() == 0; });
     closing_ = true;
     for (auto& [raw, conn] : connections_) {
       int64_t deadline = conn->deadline.load();
