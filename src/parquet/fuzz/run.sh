@@ -6,12 +6,9 @@ set -euo pipefail
 seconds="${1:-30}"
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
 build="${2:-$root/build/fuzz}"
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DTHINGSDB_FUZZ=ON \
-  -DTHINGSDB_SANITIZE=ON -DTHINGSDB_BUILD_TESTS=OFF -DTHINGSDB_BUILD_BENCH=OFF >/dev/null
-cmake --build "$build" -j2 --target parquet_reader_fuzz parquet_interop_tool
-fuzzer="$(find "$build" -name parquet_reader_fuzz -type f -perm -u+x | head -1)"
-tool="$(find "$build" -name parquet_interop_tool -type f -perm -u+x | head -1)"
+built="$("$root/scripts/fuzz-build" "$build" parquet_reader_fuzz parquet_interop_tool)"
+fuzzer="${built%%$'\n'*}"
+tool="${built##*$'\n'}"
 corpus="$build/parquet_fuzz_corpus"
 mkdir -p "$corpus" "$build/parquet_fuzz_crashes"
 "$tool" seeds "$corpus"

@@ -6,11 +6,7 @@ set -euo pipefail
 seconds="${1:-20}"
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
 build="${2:-$root/build/fuzz}"
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DTHINGSDB_FUZZ=ON \
-  -DTHINGSDB_SANITIZE=ON -DTHINGSDB_BUILD_TESTS=OFF -DTHINGSDB_BUILD_BENCH=OFF >/dev/null
-cmake --build "$build" -j2 --target http_head_fuzz
-fuzzer="$(find "$build" -name http_head_fuzz -type f -perm -u+x | head -1)"
+fuzzer="$("$root/scripts/fuzz-build" "$build" http_head_fuzz)"
 corpus="$build/http_fuzz_corpus"
 mkdir -p "$corpus" "$build/http_fuzz_crashes"
 printf 'GET /v1/namespaces/app/things/x?limit=5&where=a%%3D1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n\r\n' > "$corpus/get"
