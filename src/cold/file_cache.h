@@ -1,7 +1,8 @@
 // ColdFileCache: decoded Parquet footers of data files, decoded position-delete files and
 // the things ColdReader::LookupThing found, shared by every ColdReader in the process, with
 // one byte budget (LRU). Data and delete files are immutable once a snapshot references them,
-// and so is what a snapshot holds for an id, so a cached decode is as good as a fresh one. Keys name the store (ObjectStore::Describe), the table (its uuid: a MemoryStore is
+// and so is what a snapshot holds for an id, so a cached decode is as good as a fresh one.
+// Keys name the store (ObjectStore::Describe), the table (its uuid: a MemoryStore is
 // "mem://" in every instance, and a table recreated under the same prefix gets a new uuid),
 // the object key and the file's size from its manifest entry. Thread-safe.
 #pragma once
