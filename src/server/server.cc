@@ -138,9 +138,31 @@ void Server::Handle(const HttpRequest& request, HttpResponse* response) {
   }
   // Iceberg REST clients read errors as {"error":{"message","type","code"}}.
   if (request.path.rfind("/iceberg/", 0) == 0) ToIcebergError(&reply.api);
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  Respond(request, rid, std::move(reply), seconds, response);
+  in_flight_.fetch_sub(1);
+}
+
+void Server::HandleRefused(int status, std::string_view message, const HttpRequest& request,
+                           HttpResponse* response) {
+  std::string_view code = CodeForHttpStatus(status);
+  Reply reply;
+  reply.route = "unrouted";
+  reply.api.status = status;
+  reply.api.error_code = std::string(code);
+  reply.api.body = ErrorBody(code, message);
+  Respond(request, RequestId(request), std::move(reply), 0, response);
+}
+
+void Server::Respond(const HttpRequest& request, const std::string& rid, Reply reply,
+                     double seconds, HttpResponse* response) {
+  metrics_.ObserveRequest(reply.route, reply.api.status, seconds);
+  if (!reply.api.error_code.empty()) metrics_.CountError(reply.api.error_code);
+  LogRequest(rid, request.method, request.path, reply, seconds);
   response->status = reply.api.status;
   response->body = std::move(reply.api.body);
-  response->content_type = reply.content_type;
+  response->content_type = std::move(reply.content_type);
   response->headers.emplace_back("X-Request-Id", rid);
   if (reply.api.retry_after_seconds > 0) {
     response->headers.emplace_back("Retry-After", std::to_string(reply.api.retry_after_seconds));
@@ -148,27 +170,6 @@ void Server::Handle(const HttpRequest& request, HttpResponse* response) {
   if (!reply.allow.empty()) response->headers.emplace_back("Allow", reply.allow);
   if (reply.api.status == 401) response->headers.emplace_back("WWW-Authenticate", "Bearer");
   if (stopping_) response->close = true;
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  metrics_.ObserveRequest(reply.route, reply.api.status, seconds);
-  if (!reply.api.error_code.empty()) metrics_.CountError(reply.api.error_code);
-  LogRequest(rid, request.method, request.path, reply, seconds);
-  in_flight_.fetch_sub(1);
-}
-
-void Server::HandleRefused(int status, std::string_view message, const HttpRequest& request,
-                           HttpResponse* response) {
-  std::string_view code = CodeForHttpStatus(status);
-  response->body = ErrorBody(code, message);
-  response->content_type = "application/json";
-  std::string rid = RequestId(request);
-  response->headers.emplace_back("X-Request-Id", rid);
-  metrics_.ObserveRequest("unrouted", status, 0);
-  metrics_.CountError(code);
-  Reply reply;
-  reply.api.status = status;
-  reply.api.error_code = std::string(code);
-  LogRequest(rid, request.method, request.path, reply, 0);
 }
 
 Server::Reply Server::Route(const HttpRequest& request) {

@@ -103,6 +103,9 @@ class Server {
   void HandleRefused(int status, std::string_view message, const HttpRequest& request,
                      HttpResponse* response);
   Reply Route(const HttpRequest& request);
+  // Counts and logs the reply, then fills the response from it (body, type, headers).
+  void Respond(const HttpRequest& request, const std::string& rid, Reply reply, double seconds,
+               HttpResponse* response);
   // The client's X-Request-Id when it is short and plain, else a new one.
   std::string RequestId(const HttpRequest& request);
   // Authenticates and rate-limits; on refusal fills `reply` and returns null.
